@@ -1,0 +1,168 @@
+"""Protected spans: text that is kept whole whatever its score.
+
+Each built-in protector is a pure function ``text -> list[(start, end)]``. They are on by default
+and switched off by leaving their name out of ``CompressionConfig.protect``. Callers add their own
+with ``force=``: plain strings match literally, compiled patterns (``re`` or ``regex``) as regexes.
+
+Example:
+    >>> from headroom_lingua.protect import find_protected
+    >>> text = "Ship v2.1.0 to https://example.com by 10:30."
+    >>> [text[s:e] for s, e in find_protected(text, ("numbers", "urls"))]
+    ['v2.1.0', 'https://example.com', '10:30']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import regex
+
+from .errors import ConfigError
+
+Span = tuple[int, int]
+
+_CURRENCY = r"[$€£¥₹]"
+_NUMBER = regex.compile(
+    rf"(?<![\p{{L}}\p{{N}}_])(?:{_CURRENCY}\s?)?[+\-−]?"
+    r"(?:[vV](?=\d))?\d[\d,._:/\-]*(?:\d|(?<=\d)[a-zA-Z]{1,3}\b)?%?"
+)
+_URL = regex.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.\-]*://|\bwww\.)[^\s<>\"'`]+")
+_EMAIL = regex.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
+_PATH = regex.compile(
+    r"(?:(?<![\w/<])(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w.\-]+/?"      # /abs/path, ./rel, ~/x
+    r"|\b[A-Za-z]:\\(?:[\w.\- ]+\\)*[\w.\-]+"                   # C:\dir\file
+    r"|\b[\w.\-]+(?:/[\w.\-]+)+\.[A-Za-z0-9]{1,8}\b)"           # dir/file.ext
+)
+_IDENTIFIER = regex.compile(
+    r"\b0[xX][0-9a-fA-F]+\b"                                                      # hex literal
+    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"  # UUID
+    r"|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,}\b"             # hashes, hex ids
+    r"|\b[A-Za-z_][\w]*_[\w]*\b"                                                  # snake_case
+    r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*\b"          # camelCase, CamelCase
+    r"|\b[A-Za-z]+[0-9]\w*\b|\b[A-Z]{2,}[a-z]+[A-Z]\w*"                          # Q3, ERR42, HTTPServer
+    r"|\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?"                                # dotted.names
+)
+_FENCED = regex.compile(r"(?m)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", regex.DOTALL)
+_INLINE_CODE = regex.compile(r"(?<!`)`[^`\n]+`(?!`)")
+_LABEL = regex.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,40}\]|[A-Za-z][\w .\-]{0,30}):(?=[ \t]|$)")
+_TAG = regex.compile(r"</?[A-Za-z][\w:.\-]*(?:\s+[^<>]*?)?/?>")
+
+
+def _regex_spans(pattern: regex.Pattern) -> Callable[[str], list[Span]]:
+    def find(text: str) -> list[Span]:
+        return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+    return find
+
+
+def _numbers(text: str) -> list[Span]:
+    spans = []
+    for m in _NUMBER.finditer(text):
+        s, e = m.span()
+        while e > s and text[e - 1] in ",.:/_-":  # trailing sentence punctuation is not part of it
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def _urls(text: str) -> list[Span]:
+    spans = []
+    for m in _URL.finditer(text):
+        s, e = m.span()
+        while e > s and text[e - 1] in ".,;:!?)]}":
+            if text[e - 1] == ")" and text[s:e].count("(") >= text[s:e].count(")"):
+                break  # a balanced parenthesis is part of the URL (wiki links)
+            e -= 1
+        spans.append((s, e))
+    return spans
+
+
+def _json_objects(text: str) -> list[Span]:
+    """Top-level balanced ``{...}`` regions that parse as JSON objects; one linear scan."""
+    spans, depth, start, in_str, escape = [], 0, -1, False, False
+    for i, ch in enumerate(text) if "{" in text else ():
+        if in_str:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"' and depth:
+            in_str = True
+        elif ch == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                candidate = text[start:i + 1]
+                try:
+                    if isinstance(json.loads(candidate), dict) and ":" in candidate:
+                        spans.append((start, i + 1))
+                except ValueError:
+                    pass
+        elif ch == "\n" and depth and not in_str and i - start > 200_000:
+            depth = 0  # give up on an unbalanced brace that runs on forever
+    return spans
+
+
+PROTECTORS: dict[str, Callable[[str], list[Span]]] = {
+    "numbers": _numbers,
+    "urls": _urls,
+    "emails": _regex_spans(_EMAIL),
+    "paths": _regex_spans(_PATH),
+    "identifiers": _regex_spans(_IDENTIFIER),
+    "code_blocks": _regex_spans(_FENCED),
+    "inline_code": _regex_spans(_INLINE_CODE),
+    "json": _json_objects,
+    "tags": _regex_spans(_TAG),
+    "labels": _regex_spans(_LABEL),  # line-initial speaker/field labels: "user:", "Q:", "[10:02] Ann:"
+}
+"""Built-in protectors by name, all on by default."""
+
+
+def _force_spans(text: str, force: Iterable) -> list[Span]:
+    spans: list[Span] = []
+    for item in force:
+        if isinstance(item, str):
+            if not item:
+                raise ConfigError("force= contains an empty string; remove it")
+            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(item), text))
+        elif isinstance(item, (re.Pattern, regex.Pattern)):
+            spans.extend(m.span() for m in item.finditer(text) if m.end() > m.start())
+        else:
+            raise ConfigError(
+                f"force= items must be strings or compiled regex patterns, got {type(item).__name__}: {item!r}"
+            )
+    return spans
+
+
+def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> list[Span]:
+    """Sorted, merged protected spans from the named built-in protectors and ``force`` items."""
+    spans: list[Span] = []
+    for name in protect:
+        if name not in PROTECTORS:
+            raise ConfigError(f"unknown protector {name!r}; built-in protectors are {list(PROTECTORS)}")
+        spans.extend(PROTECTORS[name](text))
+    spans.extend(_force_spans(text, force))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Union of half-open intervals, sorted; touching intervals are merged too."""
+    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
+    if not len(arr):
+        return []
+    merged = [list(arr[0])]
+    for s, e in arr[1:]:
+        if s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(int(s), int(e)) for s, e in merged]

