@@ -1,0 +1,1 @@
+"""Evaluation harness: answer quality against compression ratio."""

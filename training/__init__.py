@@ -1,0 +1,1 @@
+"""Training of the keep/drop classifier scorer (LLMLingua-2 style)."""
