@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     mp = msub.add_parser("pull", help="install and convert a registered model into the cache")
     mp.add_argument("name", nargs="?", help=f"model name (default {DEFAULT_MODEL})")
     m.set_defaults(func=_cmd_models)
+    # `eval`: the evaluation harness, package headroom_lingua_eval (the eval/ folder); its options
+    # module is light, the harness itself loads only when the command runs.
+    from headroom_lingua_eval.cli import add_eval_parser
+
+    add_eval_parser(sub)
     return parser
 
 

@@ -1,0 +1,122 @@
+"""``headroom-lingua eval``: the command line of the evaluation harness.
+
+Registered on the main CLI by ``add_eval_parser``; also runs as ``python -m headroom_lingua_eval``
+(the form ``accelerate launch`` takes: ``accelerate launch -m headroom_lingua_eval ...``).
+This module imports nothing heavy; the harness loads when the command runs.
+
+Example:
+    $ headroom-lingua eval --suite squad --methods none truncate perplexity --rates 0.5 0.33 \\
+          --limit 100 --out runs/squad
+    $ headroom-lingua eval --out runs/squad --merge-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence, TextIO
+
+from headroom_lingua.errors import HeadroomLinguaError
+
+DEFAULT_METHODS = ("none", "truncate", "random", "perplexity")
+
+
+def _split(values: Sequence[str] | None, commas: bool = True) -> list[str]:
+    """Space- or comma-separated lists; a method spec with settings (``name:k=v,k=v``) stays whole."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend([value] if (not commas or ":" in value) else [v for v in value.split(",") if v])
+    return out
+
+
+def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the eval options to ``parser``."""
+    from headroom_lingua_eval.config import DEFAULT_SCORER, DEFAULT_TARGET
+
+    p = parser
+    p.add_argument("--out", required=True, help="output folder (created; reused with --resume)")
+    p.add_argument("--suite", "--suites", dest="suites", nargs="+", default=["squad"],
+                   help="squad, squad-multidoc, gsm8k-cot, transcript-summary, jsonl (default squad)")
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
+                   help="none, truncate, random, a scorer name with optional settings "
+                        "(perplexity:iterative=true), llmlingua, longllmlingua (default: %(default)s)")
+    p.add_argument("--rates", nargs="+", default=["0.5", "0.33", "0.2"], help="keep fractions in (0, 1)")
+    p.add_argument("--limit", type=int, help="examples per suite, sampled with --seed (default: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--target", default=DEFAULT_TARGET,
+                   help=f"local target model name or folder, or 'stub' (default {DEFAULT_TARGET})")
+    p.add_argument("--target-url", default="", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--target-model", default="", help="model name at --target-url")
+    p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="env variable holding the endpoint's key")
+    p.add_argument("--target-tokenizer", default="cl100k", help="budget tokenizer of an HTTP target")
+    p.add_argument("--scorer-model", default=DEFAULT_SCORER, help="model of the perplexity scorer and the peers")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--max-new-tokens", type=int, default=0, help="generation cap (0: each suite's default)")
+    p.add_argument("--reference", default="", help="a method every method is also tested against")
+    p.add_argument("--jsonl", dest="jsonl_path", default="", help="records file of the jsonl suite")
+    p.add_argument("--distractors", type=int, default=9, help="distractor paragraphs in squad-multidoc")
+    p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--peer-retries", type=int, default=1, help="retries of a peer that overshoots the budget")
+    p.add_argument("--cache-dir", default="", help="answer cache folder (default: <model cache>/eval-cache)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out, skipping finished items")
+    p.add_argument("--shard", default="", help="run one slice i/n of the examples (merge with --merge-only)")
+    p.add_argument("--merge-only", action="store_true", help="only rewrite the reports of --out from its records")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=run_command)
+    return p
+
+
+def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``eval`` on the main CLI's subparsers."""
+    return configure(subparsers.add_parser(
+        "eval", help="measure answer quality against compression ratio",
+        description="Compress benchmark prompts with each method to the same budgets (in the target's "
+                    "tokens), ask a target LLM, and report quality with bootstrap CIs."))
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    from headroom_lingua_eval.config import EvalConfig
+
+    try:
+        rates = [float(r) for r in _split(args.rates)]
+    except ValueError as exc:
+        raise HeadroomLinguaError(f"--rates: {exc}") from None
+    return EvalConfig(out=args.out, suites=tuple(_split(args.suites)), methods=tuple(_split(args.methods)),
+                      rates=tuple(rates), limit=args.limit, seed=args.seed, target=args.target,
+                      target_url=args.target_url, target_model=args.target_model, api_key_env=args.api_key_env,
+                      target_tokenizer=args.target_tokenizer, scorer_model=args.scorer_model, device=args.device,
+                      max_new_tokens=args.max_new_tokens, reference=args.reference, jsonl_path=args.jsonl_path,
+                      distractors=args.distractors, bootstrap=args.bootstrap, peer_retries=args.peer_retries)
+
+
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run the eval the arguments describe; print where the reports are."""
+    from headroom_lingua_eval.runner import merge_only, run_eval
+
+    if args.merge_only:
+        out = merge_only(args.out)
+    else:
+        out = run_eval(config_from_args(args), resume=args.resume, cache_dir=args.cache_dir or None,
+                       shard=args.shard, progress=not args.no_progress)
+    if (out / "summary.md").is_file():
+        stdout.write((out / "summary.md").read_text(encoding="utf-8"))
+        stdout.write(f"\nreports in {out}\n")
+    else:
+        stdout.write(f"shard done; records in {out / 'records'}; merge with: headroom-lingua eval --out {out} "
+                     "--merge-only\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """``python -m headroom_lingua_eval``: the same options as ``headroom-lingua eval``."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    parser = configure(argparse.ArgumentParser(prog="python -m headroom_lingua_eval"))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, stdout, stderr)
+    except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:
+        stderr.write(f"headroom-lingua eval: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        stderr.write("headroom-lingua eval: interrupted (resume with --resume)\n")
+        return 130

@@ -1,0 +1,215 @@
+"""The evaluation loop: for each example, ``none`` then every (method, rate); one JSON record each.
+
+Records are appended to ``OUT/records/shard-I-of-N.jsonl`` as they finish, so an interrupted run
+loses at most the item in flight and ``resume=True`` skips what is done (failed items are retried).
+Answers also go through the on-disk ``AnswerCache``. Examples are split across processes by
+position (``examples[i::n]``): under ``accelerate launch`` the process index and count come from
+``accelerate.PartialState`` and the main process merges every shard's records after a barrier; a
+manual ``shard="i/n"`` runs one slice (merge later with ``merge_only``).
+
+Example:
+    >>> from headroom_lingua_eval.config import EvalConfig
+    >>> run_eval(EvalConfig(out="runs/smoke", target="stub", methods=("none", "truncate"),
+    ...                     limit=5))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from headroom_lingua.errors import ConfigError
+
+from .cache import AnswerCache, default_cache_dir
+from .config import EvalConfig
+from .methods import Method, make_method
+from .metrics import score_answer
+from .suites import Example, Suite, get_suite
+from .targets import Target, make_target
+
+Key = tuple[str, str, str, float]
+# Settings a resumed run must share with the stored one, or its records would not be comparable.
+FROZEN_FIELDS = ("seed", "target", "target_url", "target_model", "target_tokenizer", "scorer_model",
+                 "max_new_tokens", "distractors", "jsonl_path", "peer_retries")
+
+
+def record_key(record: Mapping[str, Any]) -> Key:
+    return (record["suite"], record["id"], record["method"], float(record["rate"]))
+
+
+def load_records(out: str | Path) -> dict[Key, dict]:
+    """Every shard's records, one per key: the latest success, else the latest failure."""
+    merged: dict[Key, dict] = {}
+    for path in sorted((Path(out) / "records").glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            key = record_key(rec)
+            if not rec.get("error") or merged.get(key, {}).get("error", True):
+                merged[key] = rec
+    return merged
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    """``"i/n"`` -> (i, n) with 0 <= i < n.
+
+    >>> parse_shard("1/4")
+    (1, 4)
+    """
+    try:
+        index, count = (int(x) for x in shard.split("/"))
+    except ValueError:
+        raise ConfigError(f"shard must look like 'i/n' (e.g. '0/4'), got {shard!r}") from None
+    if not 0 <= index < count:
+        raise ConfigError(f"shard {shard!r}: need 0 <= i < n")
+    return index, count
+
+
+def shard_position(shard: str = "") -> tuple[int, int, Callable[[], None], bool]:
+    """(index, count, barrier, merge_here): a manual shard, ``accelerate launch``'s, or the only one."""
+    if shard:
+        index, count = parse_shard(shard)
+        return index, count, lambda: None, count == 1
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from accelerate import PartialState
+
+        state = PartialState()
+        return state.process_index, state.num_processes, state.wait_for_everyone, state.is_main_process
+    return 0, 1, lambda: None, True
+
+
+def plan(config: EvalConfig, methods: list[str]) -> list[tuple[str, float]]:
+    """(method, rate) pairs per example, ``none`` first (it runs once, at rate 1)."""
+    return [("none", 1.0)] + [(m, r) for m in methods if m != "none" for r in config.rates]
+
+
+def _run_facts(index: int, count: int) -> dict[str, Any]:
+    import torch
+    import transformers
+
+    return {"started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "argv": sys.argv, "python": platform.python_version(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "shards": count, "host": platform.node()}
+
+
+def prepare_out(config: EvalConfig, resume: bool, index: int, count: int) -> Path:
+    """Create the output folder; refuse to mix runs unless resuming a compatible one."""
+    out = Path(config.out).expanduser()
+    stored = out / "config.json"
+    has_records = any((out / "records").glob("*.jsonl"))
+    if has_records and not resume:
+        raise ConfigError(f"{out} already holds results; pass --resume to continue that run or choose another --out")
+    if resume and stored.is_file():
+        old = EvalConfig.load(stored)
+        for field in FROZEN_FIELDS:
+            if getattr(old, field) != getattr(config, field):
+                raise ConfigError(f"--resume: {out} was run with {field}={getattr(old, field)!r}, this run has "
+                                  f"{getattr(config, field)!r}; use the same value or another --out")
+    (out / "records").mkdir(parents=True, exist_ok=True)
+    if index == 0:
+        config.save(stored, extra=_run_facts(index, count))
+    return out
+
+
+def evaluate_one(suite: Suite, example: Example, method: Method, method_name: str, rate: float, target: Target,
+                 cache: AnswerCache, config: EvalConfig, reference: str | None) -> dict[str, Any]:
+    """Compress, ask the target (through the cache), score: one record. A compression failure
+    becomes a record with ``error`` (retried on resume); a target failure propagates."""
+    rec: dict[str, Any] = {"suite": suite.name, "id": example.id, "method": method_name, "rate": rate}
+    try:
+        comp = method.compress(example, rate)
+    except Exception as exc:  # a method failing on an input is a result to report, not a crash
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=4)
+        return rec
+    if suite.reference_from_none and method_name != "none" and reference is None:
+        raise RuntimeError(f"{suite.name}/{example.id}: the answer to the uncompressed prompt is missing")
+    messages = suite.messages(example, comp.text)
+    max_new = config.max_new_tokens or suite.max_new_tokens
+    key = cache.key(target.name, messages, max_new, suite.stop)
+    answer, seconds, cached = cache.get(key), 0.0, True
+    if answer is None:
+        start = time.perf_counter()
+        answer = target.generate(messages, max_new, suite.stop)
+        seconds, cached = time.perf_counter() - start, False
+        cache.put(key, answer, seconds, target=target.name, request=json.dumps(messages, ensure_ascii=False))
+    gold = (reference if reference is not None else answer,) if suite.reference_from_none else example.answers
+    rec.update({
+        "original_tokens": comp.original_tokens, "compressed_tokens": comp.compressed_tokens,
+        "budget": comp.budget, "achieved_rate": comp.compressed_tokens / max(comp.original_tokens, 1),
+        "compress_seconds": comp.seconds, "answer_seconds": seconds, "cached": cached,
+        "scores": score_answer(suite.metrics, answer, gold), "answer": answer, "gold": list(gold),
+        "prompt": suite.messages(example, example.context)[-1]["content"],
+        "compressed_prompt": messages[-1]["content"],
+    })
+    return rec
+
+
+def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None = None,
+             methods: Mapping[str, Method] | None = None, cache_dir: str | Path | None = None,
+             shard: str = "", progress: bool = True) -> Path:
+    """Run (or resume) an evaluation and write its reports; returns the output folder.
+
+    ``target`` and ``methods`` (name -> ``Method``) replace the ones the config names, for tests
+    and for embedding the harness; method names missing from ``methods`` are built from the config.
+    """
+    from tqdm.auto import tqdm
+
+    index, count, barrier, merge_here = shard_position(shard)
+    out = prepare_out(config, resume, index, count)
+    target = target or make_target(config)
+    built: dict[str, Method] = dict(methods or {})
+    cache = AnswerCache(cache_dir or default_cache_dir())
+    done = {k: r for k, r in load_records(out).items() if not r.get("error")}
+    expected: dict[str, list[str]] = {}
+    path = out / "records" / f"shard-{index:03d}-of-{count:03d}.jsonl"
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            for suite_name in config.suites:
+                suite = get_suite(suite_name)
+                examples = suite.load(config)
+                expected[suite_name] = [e.id for e in examples]
+                todo = [(e, m, r) for e in examples[index::count] for m, r in plan(config, list(config.methods))
+                        if (suite_name, e.id, m, r) not in done]
+                label = f"{suite_name}" + (f" [shard {index}/{count}]" if count > 1 else "")
+                for ex, name, rate in tqdm(todo, desc=label, unit="item", disable=not progress, dynamic_ncols=True):
+                    if name not in built:
+                        built[name] = make_method(name, target.counter, config)
+                    ref = done.get((suite_name, ex.id, "none", 1.0), {}).get("answer")
+                    rec = evaluate_one(suite, ex, built[name], name, rate, target, cache, config, ref)
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    fh.flush()
+                    if not rec.get("error"):
+                        done[record_key(rec)] = rec
+    finally:
+        cache.close()
+    barrier()
+    if merge_here:
+        write_all(config, out, expected)
+    return out
+
+
+def write_all(config: EvalConfig, out: Path, expected: dict[str, list[str]] | None = None) -> None:
+    """Merge every shard's records and write the reports for the examples ``config`` selects."""
+    from .report import write_reports
+
+    if expected is None:
+        expected = {s: [e.id for e in get_suite(s).load(config)] for s in config.suites}
+    write_reports(config, out, load_records(out), expected)
+
+
+def merge_only(out: str | Path) -> Path:
+    """Rewrite the reports of a finished (or sharded) run from its records and ``config.json``."""
+    out = Path(out).expanduser()
+    if not (out / "config.json").is_file():
+        raise ConfigError(f"{out} holds no config.json; is it the --out folder of a run?")
+    write_all(EvalConfig.load(out / "config.json"), out)
+    return out
