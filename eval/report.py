@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -131,8 +132,11 @@ def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
 
 def plot(config: EvalConfig, rows: Sequence[dict], path: Path) -> None:
     """Headline metric (with its CI band) against achieved compression ratio, one line per method."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"{path.name} skipped: matplotlib is missing (pip install 'headroom-lingua[eval]')", file=sys.stderr)
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

