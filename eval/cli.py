@@ -1,7 +1,8 @@
 """``headroom-lingua eval``: the command line of the evaluation harness.
 
 Registered on the main CLI by ``add_eval_parser``; also runs as ``python -m headroom_lingua_eval``
-(the form ``accelerate launch`` takes: ``accelerate launch -m headroom_lingua_eval ...``).
+(the form ``accelerate launch`` takes: ``accelerate launch --multi_gpu --num_processes N -m
+headroom_lingua_eval ...`` shards the examples over N processes, on GPUs or CPUs, and merges).
 This module imports nothing heavy; the harness loads when the command runs.
 
 Example:
@@ -102,8 +103,8 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         stdout.write((out / "summary.md").read_text(encoding="utf-8"))
         stdout.write(f"\nreports in {out}\n")
     else:
-        stdout.write(f"shard done; records in {out / 'records'}; merge with: headroom-lingua eval --out {out} "
-                     "--merge-only\n")
+        stdout.write(f"this shard is done; records in {out / 'records'} (under accelerate launch rank 0 merges; "
+                     f"after manual --shard runs: headroom-lingua eval --out {out} --merge-only)\n")
     return 0
 
 

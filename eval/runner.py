@@ -3,9 +3,9 @@
 Records are appended to ``OUT/records/shard-I-of-N.jsonl`` as they finish, so an interrupted run
 loses at most the item in flight and ``resume=True`` skips what is done (failed items are retried).
 Answers also go through the on-disk ``AnswerCache``. Examples are split across processes by
-position (``examples[i::n]``): under ``accelerate launch`` the process index and count come from
-``accelerate.PartialState`` and the main process merges every shard's records after a barrier; a
-manual ``shard="i/n"`` runs one slice (merge later with ``merge_only``).
+position (``examples[i::n]``): under ``accelerate launch --multi_gpu --num_processes N`` (also on
+CPUs) each process takes its rank's slice, and rank 0 merges every shard's records once all have
+marked themselves done; a manual ``shard="i/n"`` runs one slice (merge later with ``merge_only``).
 
 Example:
     >>> from headroom_lingua_eval.config import EvalConfig
@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
 import json
 import os
 import platform
@@ -23,7 +24,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from headroom_lingua.errors import ConfigError
 
@@ -73,17 +74,41 @@ def parse_shard(shard: str) -> tuple[int, int]:
     return index, count
 
 
-def shard_position(shard: str = "") -> tuple[int, int, Callable[[], None], bool]:
-    """(index, count, barrier, merge_here): a manual shard, ``accelerate launch``'s, or the only one."""
+def shard_position(shard: str = "") -> tuple[int, int, bool]:
+    """(index, count, merge_here): a manual ``shard="i/n"``, a process of ``accelerate launch``
+    (its ``RANK``/``WORLD_SIZE``; the process of rank 0 merges), or the only process."""
     if shard:
         index, count = parse_shard(shard)
-        return index, count, lambda: None, count == 1
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        from accelerate import PartialState
+        return index, count, count == 1
+    count = int(os.environ.get("WORLD_SIZE", "1"))
+    if count > 1:
+        index = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", str(index)))
+        if importlib.util.find_spec("torch") is not None:
+            import torch
 
-        state = PartialState()
-        return state.process_index, state.num_processes, state.wait_for_everyone, state.is_main_process
-    return 0, 1, lambda: None, True
+            if torch.cuda.is_available():  # one GPU per process, as accelerate lays them out
+                torch.cuda.set_device(local % torch.cuda.device_count())
+        return index, count, index == 0
+    return 0, 1, True
+
+
+def _launch_token() -> str:
+    """Identifies one ``accelerate launch`` (same in all its processes), so stale markers don't count."""
+    return os.environ.get("TORCHELASTIC_RUN_ID", "") + ":" + os.environ.get("MASTER_PORT", "")
+
+
+def mark_shard_done(out: Path, index: int, count: int) -> None:
+    shard_file(out, index, count).with_suffix(".done").write_text(_launch_token())
+
+
+def wait_for_shards(out: Path, count: int, poll_s: float = 5.0) -> None:
+    """Block until every shard of this launch has marked itself done (a file barrier: it needs no
+    process group, so it works the same on CPUs, GPUs and machines sharing a filesystem)."""
+    token = _launch_token()
+    markers = [shard_file(out, i, count).with_suffix(".done") for i in range(count)]
+    while not all(m.is_file() and m.read_text() == token for m in markers):
+        time.sleep(poll_s)
 
 
 def plan(config: EvalConfig, methods: list[str]) -> list[tuple[str, float]]:
@@ -169,8 +194,9 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
     """
     from tqdm.auto import tqdm
 
-    index, count, barrier, merge_here = shard_position(shard)
+    index, count, merge_here = shard_position(shard)
     out = prepare_out(config, resume, index, count)
+    shard_file(out, index, count).with_suffix(".done").unlink(missing_ok=True)
     target = target or make_target(config)
     built: dict[str, Method] = dict(methods or {})
     cache = AnswerCache(cache_dir or default_cache_dir())
@@ -197,8 +223,10 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
                         done[record_key(rec)] = rec
     finally:
         cache.close()
-    barrier()
+    mark_shard_done(out, index, count)
     if merge_here:
+        if count > 1 and not shard:
+            wait_for_shards(out, count)
         write_all(config, out, expected)
     return out
 

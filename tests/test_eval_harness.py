@@ -238,3 +238,20 @@ def test_method_specs():
     assert make_method("truncate", target.counter, cfg).compress(ex, 0.5).text == "alpha beta gamma"
     kept = make_method("random", target.counter, cfg).compress(ex, 0.5)
     assert kept.compressed_tokens == 3 and set(kept.text.split()) <= set(ex.context.split())
+
+
+def test_launcher_ranks_shard_and_rank0_merges_after_all_are_done(tmp_path, data_file, monkeypatch):
+    """What `accelerate launch --num_processes 2` does, with the two ranks run one after the other."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("MASTER_PORT", "29555")
+    target = CountingStub()
+    monkeypatch.setenv("RANK", "1")
+    out = run(make_config(tmp_path, data_file, out="launched"), target, tmp_path)
+    assert not (out / "summary.csv").exists()  # rank 1 never merges
+    monkeypatch.setenv("RANK", "0")
+    run(make_config(tmp_path, data_file, out="launched"), target, tmp_path)  # rank 1's marker is there
+    assert len(load_records(out)) == 5 * 7 and (out / "summary.csv").is_file()
+    monkeypatch.delenv("WORLD_SIZE")
+    single = run(make_config(tmp_path, data_file, out="one"), target, tmp_path)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "compress_seconds"} for r in rows]  # noqa: E731
+    assert strip(read_summary(out)) == strip(read_summary(single))
