@@ -25,7 +25,6 @@ import abc
 import dataclasses
 import json
 import math
-import time
 from typing import Any
 
 from headroom_lingua.budget import TokenCounter

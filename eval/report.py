@@ -102,7 +102,7 @@ def _p(value: float) -> str:
 
 def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
     """A table per suite: the headline metric with its CI, other metrics' means, tests, cost."""
-    lines = [f"# Evaluation: answer quality against compression ratio", "",
+    lines = ["# Evaluation: answer quality against compression ratio", "",
              f"Target `{config.target_id}`, scorer `{config.scorer_model}`, seed {config.seed}, "
              f"{config.bootstrap} bootstrap resamples; 95% CIs; p: paired bootstrap, two-sided.", ""]
     for suite_name in config.suites:
