@@ -150,19 +150,33 @@ def _cached_compressor(name_or_path: str) -> Compressor:
     return Compressor.from_pretrained(name_or_path)
 
 
-def compress(prompt: str, *, rate: float | None = None, target_tokens: int | None = None,
-             tokenizer: Any = None, model: Any = None, force: Iterable = ()) -> CompressionResult:
+def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_tokens: int | None = None,
+             tokenizer: Any = None, model: Any = None, force: Iterable = (), question: str | None = None,
+             instruction: str | None = None, order: str | None = None) -> CompressionResult:
     """Compress one prompt to a token budget; the model is loaded once per process and reused.
 
     ``model``: a registered name (default ``"smollm2-135m"``), a local model folder, or a
     ``Compressor``. ``tokenizer``: the budget tokenizer (default: the scorer's; ``"cl100k"``
     counts like GPT-4/GPT-3.5). ``force``: strings or compiled regexes to keep verbatim.
 
+    Multi-document prompts: ``prompt`` may be a list of documents; with ``question`` and/or
+    ``instruction`` (kept byte-identical, inside the budget) the call is question-aware and
+    returns a ``DocumentsResult`` (see ``headroom_lingua.documents``; ``order``: ``original``,
+    ``relevance`` or ``both_ends``).
+
     Example:
         >>> from headroom_lingua import compress
         >>> r = compress(open("prompt.txt").read(), rate=0.33)  # doctest: +SKIP
         >>> print(r.compressed_tokens, r.ratio)  # doctest: +SKIP
     """
+    # -- multi-document / question-aware dispatch (headroom_lingua.documents) --
+    if question is not None or instruction is not None or order is not None or not isinstance(prompt, str):
+        from .documents import compress_documents
+
+        return compress_documents(prompt, question=question, instruction=instruction, rate=rate,
+                                  target_tokens=target_tokens, tokenizer=tokenizer, model=model, force=force,
+                                  order=order)
+    # -- end of dispatch --
     if model is None:
         compressor = _cached_compressor(DEFAULT_MODEL)
     elif isinstance(model, Compressor):

@@ -14,8 +14,15 @@ def _perplexity(**kwargs: Any) -> Scorer:
     return PerplexityScorer.from_pretrained(**kwargs)
 
 
+def _contrastive(**kwargs: Any) -> Scorer:
+    from .contrastive import ContrastiveScorer
+
+    return ContrastiveScorer.from_pretrained(**kwargs)
+
+
 SCORERS: dict[str, Callable[..., Scorer]] = {
     "perplexity": _perplexity,
+    "contrastive": _contrastive,  # question-aware; takes question=..., or use .conditioned(question)
     "random": lambda **kw: RandomScorer(seed=kw.get("seed", 0)),
     "position": lambda **kw: PositionScorer(),
     "length": lambda **kw: LengthScorer(),

@@ -1,0 +1,83 @@
+"""Select over several texts at once (documents of a prompt, text parts of a conversation).
+
+The pieces are compressed under one budget, counted by the caller's ``count`` on the assembled
+output, so the budget is exact whatever joins the pieces. Two ways to make units of different
+pieces comparable:
+
+- ``weights=None``: the raw scores compete globally (as if the pieces were one text);
+- ``weights`` (one positive number per piece): each unit's key is its score *percentile* within
+  its piece divided by the piece's weight, so at any budget a piece keeps a share of its units
+  proportional to its weight (a dynamic ratio: relevant documents, recent turns keep more).
+
+Example:
+    >>> import numpy as np
+    >>> from headroom_lingua.budget import get_counter
+    >>> from headroom_lingua.segment import segment
+    >>> pieces = [segment("alpha beta gamma delta"), segment("one two three four")]
+    >>> counter = get_counter("cl100k")
+    >>> masks, used = select_pieces(pieces, [np.arange(4.0), np.arange(4.0)], 4, counter,
+    ...     count=lambda ms: sum(counter.count(render(p, m)[0]) for p, m in zip(pieces, ms)),
+    ...     weights=[3.0, 1.0])
+    >>> [int(m.sum()) for m in masks]
+    [3, 1]
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .budget import TokenCounter
+from .errors import ConfigError
+from .render import render
+from .segment import Units
+from .select import ranking, select
+
+__all__ = ["select_pieces", "unit_costs", "render"]
+
+
+def unit_costs(units: Units, counter: TokenCounter) -> np.ndarray:
+    """Additive token-cost estimate per unit: each token is charged to the unit it starts in
+    (or the next one). Only seeds the exact search in ``select``."""
+    if not len(units):
+        return np.zeros(0, dtype=np.int64)
+    starts = counter.token_starts(units.text)
+    owner = np.minimum(np.searchsorted(units.ends, starts, side="right"), len(units) - 1)
+    return np.bincount(owner, minlength=len(units))
+
+
+def percentile_keys(scores: np.ndarray, weight: float) -> np.ndarray:
+    """Keys in (-1/weight, 0): the best unit of a piece gets the key nearest 0."""
+    n = len(scores)
+    keys = np.empty(n, dtype=np.float64)
+    order = ranking(np.asarray(scores, dtype=np.float64), np.ones(n, dtype=bool))
+    keys[order] = -(np.arange(n) + 0.5) / max(n, 1) / weight
+    return keys
+
+
+def select_pieces(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
+                  count: Callable[[list[np.ndarray]], int], weights: Sequence[float] | None = None,
+                  on_overflow: str = "raise") -> tuple[list[np.ndarray], int]:
+    """One keep-mask per piece, jointly the most top-ranked units whose assembled output
+    (``count(masks)``) fits ``budget``, and that count. Protected units are kept; when they alone
+    exceed the budget, ``BudgetError`` (``on_overflow="raise"``) or they become droppable."""
+    if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
+        raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
+                         f"{'no' if weights is None else len(weights)} weights; they must match")
+    if weights is not None and not all(w > 0 for w in weights):
+        raise ConfigError(f"piece weights must be positive, got {list(weights)}")
+    sizes = [len(p) for p in pieces]
+    bounds = np.cumsum([0] + sizes)
+    if weights is None:
+        key = np.concatenate([np.asarray(s, dtype=np.float64) for s in scores] or [np.zeros(0)])
+    else:
+        key = np.concatenate([percentile_keys(s, w) for s, w in zip(scores, weights)] or [np.zeros(0)])
+    costs = np.concatenate([unit_costs(p, counter) for p in pieces] or [np.zeros(0, np.int64)])
+    protected = np.concatenate([p.protected for p in pieces] or [np.zeros(0, bool)])
+
+    def split(mask: np.ndarray) -> list[np.ndarray]:
+        return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]
+
+    keep, used = select(key, costs, protected, budget, count=lambda m: count(split(m)), on_overflow=on_overflow)
+    return split(keep), used

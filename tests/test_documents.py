@@ -1,0 +1,342 @@
+"""Multi-document, question-aware compression: invariants with fake scorers, the contrastive scorer
+on a tiny random LM, the CLI, and (slow) the real model keeping a planted relevant document."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from headroom_lingua import BudgetError, Compressor, ConfigError, compress
+from headroom_lingua.allocate import coarse, output_order, rank_weights, whole_documents
+from headroom_lingua.budget import get_counter
+from headroom_lingua.documents import DocumentsConfig, DocumentsResult, compress_documents
+from headroom_lingua.rankers import OverlapRanker, Ranker
+from headroom_lingua.scorers import LengthScorer, RandomScorer
+from headroom_lingua.segment import segment
+
+from .helpers import is_subsequence
+
+WORDS = ("the of and a revenue quarter grew shipped orbit planet river mountain violin melody "
+         "protein enzyme harbor vessel glacier desert tariff senate").split()
+
+
+class KeywordRanker(Ranker):
+    """Deterministic fake: relevance 1 for documents containing the keyword, else 0."""
+
+    name = "keyword"
+
+    def __init__(self, keyword: str):
+        self.keyword = keyword
+
+    def rank(self, documents, question):
+        return np.array([float(self.keyword in d) for d in documents])
+
+
+@pytest.fixture(scope="module")
+def fake():
+    return Compressor(RandomScorer(seed=1), tokenizer="cl100k")
+
+
+def _doc(rng: np.random.Generator, n: int) -> str:
+    return " ".join(rng.choice(WORDS, n)) + "."
+
+
+def _check(result: DocumentsResult, docs, question, instruction, counter) -> None:
+    if instruction:
+        assert result.text.startswith(instruction)
+    if question:
+        assert result.text.endswith(question)
+    assert result.compressed_tokens == counter.count(result.text)
+    assert result.compressed_tokens <= result.budget or result.budget >= result.original_tokens
+    for i, (doc, out) in enumerate(zip(docs, result.documents)):
+        assert is_subsequence(out, doc)
+        stat = result.stats[i]
+        assert stat.position is not None or not out.strip()
+        assert stat.position is None or out.strip() or result.budget >= result.original_tokens
+        assert stat.compressed_tokens == counter.count(out)
+    assert [result.stats[i].position for i in result.order] == list(range(len(result.order)))
+
+
+# -- pure helpers --------------------------------------------------------------------------------
+def test_coarse_admits_by_rank_until_the_slack_is_full():
+    assert coarse([2, 0, 1], [50, 50, 50], room=60, slack=0.0) == [2, 0]
+    assert coarse([0, 1], [500, 10], room=100, slack=0.3) == [0]
+    assert coarse([0, 1, 2], [10, 10, 10], room=1000, slack=0.3) == [0, 1, 2]
+
+
+def test_rank_weights_and_orders():
+    assert rank_weights(1, 0.5) == [1.0]
+    assert rank_weights(5, 0.0) == [1.0] * 5
+    w = rank_weights(4, 0.4)
+    assert w[0] == pytest.approx(1.4) and w[-1] == pytest.approx(0.6) and w == sorted(w, reverse=True)
+    ranked = [4, 2, 0, 1, 3]
+    assert output_order(ranked, "original") == [0, 1, 2, 3, 4]
+    assert output_order(ranked, "relevance") == ranked
+    both = output_order(ranked, "both_ends")
+    assert both[0] == 4 and both[-1] == 2 and sorted(both) == sorted(ranked)
+
+
+def test_whole_documents_follow_the_weighted_shares():
+    assert whole_documents([0, 1, 2], [100, 100, 100], [1.5, 1.0, 0.5], room=200) == {0}
+    assert whole_documents([0, 1], [100, 100], [1.5, 0.5], room=500) == {0, 1}
+    assert whole_documents([0, 1], [100, 100], [1.5, 0.5], room=50) == set()
+
+
+def test_overlap_ranker_prefers_documents_sharing_rare_question_words():
+    docs = ["the violin melody", "the glacier melts in the desert", "the senate passed a tariff"]
+    rel = OverlapRanker().rank(docs, "Which senate passed the tariff?")
+    assert int(np.argmax(rel)) == 2
+
+
+# -- invariants (fake scorer) ----------------------------------------------------------------------
+doc_text = st.one_of(
+    st.lists(st.sampled_from(WORDS + ["12.5%", "https://x.io/a", "日本", "🙂", "\n"]), min_size=0, max_size=40)
+    .map(" ".join),
+    st.text(max_size=80),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(doc_text, min_size=1, max_size=6),
+       question=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+       instruction=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+       rate=st.floats(0.05, 1.0), order=st.sampled_from(["original", "relevance", "both_ends"]))
+def test_question_and_instruction_verbatim_and_budget_holds(fake, docs, question, instruction, rate, order):
+    counter = get_counter("cl100k")
+    try:
+        r = compress_documents(docs, question=question, instruction=instruction, rate=rate, model=fake,
+                               ranker="overlap", order=order)
+    except BudgetError:
+        fixed = counter.count("\n\n".join(p for p in (instruction, question) if p))
+        original = counter.count("\n\n".join(([instruction] if instruction else []) + docs +
+                                             ([question] if question else [])))
+        assert fixed > max(1, int(rate * original + 1e-9))
+        return
+    _check(r, docs, question, instruction, counter)
+
+
+def test_planted_relevant_document_survives_and_irrelevant_siblings_go(fake):
+    rng = np.random.default_rng(0)
+    docs = [_doc(rng, 60) for _ in range(9)]
+    docs.insert(6, "The treaty of Zorbania was signed in 1854 by the river council after long talks.")
+    q = "When was the treaty of Zorbania signed?"
+    r = compress_documents(docs, question=q, rate=0.2, model=fake, ranker=KeywordRanker("Zorbania"))
+    assert "1854" in r.documents[6] and "Zorbania" in r.documents[6]
+    assert r.stats[6].rank == 0
+    assert sum(s.position is None for s in r.stats) >= 5  # most distractors dropped whole
+    assert r.compressed_tokens <= r.budget
+
+
+def test_more_relevant_documents_keep_a_larger_share(fake):
+    rng = np.random.default_rng(1)
+    docs = [_doc(rng, 80) for _ in range(4)]
+    ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([1.0, 4.0, 2.0, 3.0])})()
+    cfg = DocumentsConfig(coarse_slack=10.0, dynamic_ratio=0.6)  # admit all, allot by rank
+    r = compress_documents(docs, question="q?", rate=0.5, model=fake, ranker=ranker, config=cfg)
+    share = [s.compressed_tokens / s.original_tokens for s in r.stats]
+    assert share[1] > share[3] > share[2] > share[0]
+    assert [s.rank for s in r.stats] == [3, 0, 2, 1]
+
+
+def test_orders_place_documents_by_relevance(fake):
+    docs = ["alpha " * 20, "beta " * 20, "gamma " * 20]
+    ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([1.0, 3.0, 2.0])})()
+    cfg = DocumentsConfig(coarse_slack=10.0)
+    by = {o: compress_documents(docs, question="q", rate=0.9, model=fake, ranker=ranker, order=o, config=cfg).order
+          for o in ("original", "relevance", "both_ends")}
+    assert by == {"original": (0, 1, 2), "relevance": (1, 2, 0), "both_ends": (1, 0, 2)}
+
+
+def test_without_question_documents_compress_jointly_and_budget_holds(fake):
+    rng = np.random.default_rng(2)
+    docs = [_doc(rng, 50) for _ in range(3)]
+    r = compress_documents(docs, instruction="Summarise:", target_tokens=60, model=fake)
+    _check(r, docs, None, "Summarise:", get_counter("cl100k"))
+    assert all(s.rank is None and s.relevance is None for s in r.stats)
+    assert r.compressed_tokens >= 0.9 * 60
+
+
+def test_rate_one_returns_the_assembly_unchanged(fake):
+    r = compress_documents(["a b c", "d e f"], question="q?", instruction="i", rate=1.0, model=fake)
+    assert r.text == "i\n\na b c\n\nd e f\n\nq?" and r.documents == ("a b c", "d e f")
+    assert r.kept == ((0, len(r.text)),)
+
+
+def test_kept_spans_point_into_the_original_assembly(fake):
+    docs = ["one two three four five six", "seven eight nine ten eleven twelve"]
+    r = compress_documents(docs, question="Q?", instruction="I", rate=0.6, model=fake, ranker="overlap")
+    original = "\n\n".join(["I"] + docs + ["Q?"])
+    pieces = [original[s:e] for s, e in r.kept]
+    assert pieces[0] == "I" and pieces[-1] == "Q?"
+    assert all(p in r.text for p in pieces)
+
+
+def test_compress_dispatches_lists_and_questions(fake):
+    r = compress(["x y z " * 10, "u v w " * 10], question="x?", rate=0.5, model=fake)
+    assert isinstance(r, DocumentsResult) and r.text.endswith("x?")
+    r = compress("plain text here " * 10, rate=0.5, model=fake)
+    assert not isinstance(r, DocumentsResult)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"question": 3}, TypeError, ["question", "str"]),
+    ({"instruction": b"x"}, TypeError, ["instruction"]),
+    ({"order": "middle"}, ConfigError, ["order", "both_ends"]),
+    ({"ranker": "bm99"}, ConfigError, ["bm99", "overlap"]),
+    ({"ranker": 5}, ConfigError, ["ranker"]),
+])
+def test_bad_arguments_name_the_field(fake, kwargs, error, words):
+    kwargs.setdefault("question", "q?")
+    with pytest.raises(error) as exc:
+        compress_documents(["a b c d", "e f g h"], rate=0.5, model=fake, **kwargs)
+    assert all(w in str(exc.value) for w in words)
+
+
+def test_bad_documents_name_the_index(fake):
+    with pytest.raises(TypeError, match=r"documents\[1\]"):
+        compress_documents(["ok", 7], rate=0.5, model=fake)
+    with pytest.raises(TypeError, match="list of str"):
+        compress_documents(42, rate=0.5, model=fake)
+
+
+def test_question_and_instruction_over_budget_raise(fake):
+    with pytest.raises(BudgetError, match="instruction and question"):
+        compress_documents(["a " * 50], question="why " * 30, instruction="do " * 30, target_tokens=20, model=fake)
+
+
+def test_config_validation():
+    for bad in ({"coarse_slack": -1}, {"dynamic_ratio": 1.0}, {"fine": "x"}, {"separator": ""}):
+        with pytest.raises(ConfigError):
+            DocumentsConfig(**bad)
+
+
+# -- contrastive scorer on a tiny random LM --------------------------------------------------------
+@pytest.fixture
+def contrastive(tiny_scorer):
+    from headroom_lingua.scorers.contrastive import ContrastiveScorer
+
+    return ContrastiveScorer(tiny_scorer)
+
+
+def test_ranking_pass_caches_exact_unconditional_surprisal(contrastive, tiny_scorer):
+    doc = "The quick brown fox jumps over the lazy dog."
+    rel = contrastive.rank([doc, "Revenue grew 12% in Q3."], "What does the fox do?")
+    assert rel.shape == (2,) and np.isfinite(rel).all()
+    ids = tiny_scorer.counter.encode(doc)[0]
+    np.testing.assert_allclose(contrastive._cache[doc], tiny_scorer.token_surprisal(ids), atol=1e-4)
+
+
+def test_contrastive_scores_match_a_direct_computation(contrastive, tiny_scorer):
+    import torch
+
+    q, doc = "Where is the order?", "User: can you help me with my order?"
+    units = segment(doc)
+    got = contrastive.conditioned(q).score(units)
+    enc = tiny_scorer.counter
+    ids, offsets = enc.encode(doc)
+    qids = enc.encode(q + "\n\n")[0]
+    full = torch.tensor([tiny_scorer._with_prefix(list(qids) + list(ids))])
+    with torch.inference_mode():
+        cond = tiny_scorer._nll(full)[0, -len(ids):].numpy()
+    plain = tiny_scorer.token_surprisal(ids)
+    from headroom_lingua.scorers import reduce_to_units
+
+    off = np.asarray(offsets).reshape(-1, 2)
+    want = reduce_to_units(units, off[:, 0], off[:, 1], plain - cond)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_contrastive_batches_match_single_calls_and_long_texts_window(contrastive, tiny_scorer):
+    view = contrastive.conditioned("Why?")
+    texts = ["short text", "The quick brown fox jumps over the lazy dog. " * 12]  # > window (64)
+    assert len(tiny_scorer.counter.encode(texts[1])[0]) > 2 * tiny_scorer.config.window
+    batch = view.score_batch([segment(t) for t in texts])
+    for t, b in zip(texts, batch):
+        np.testing.assert_allclose(b, view.score(segment(t)), atol=1e-4)
+        assert np.isfinite(b).all()
+    rel = contrastive.rank(texts, "Why?")
+    assert np.isfinite(rel).all()
+
+
+def test_contrastive_needs_a_question_and_a_causal_lm(contrastive):
+    from headroom_lingua.scorers.contrastive import ContrastiveScorer
+
+    with pytest.raises(ConfigError, match="conditioned"):
+        contrastive.score(segment("a b"))
+    with pytest.raises(ConfigError, match="PerplexityScorer"):
+        ContrastiveScorer(LengthScorer())
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(doc_text, min_size=1, max_size=4), question=st.text(min_size=1, max_size=20),
+       rate=st.floats(0.1, 0.9), order=st.sampled_from(["original", "relevance", "both_ends"]))
+def test_tiny_lm_end_to_end_invariants(tiny_scorer, docs, question, rate, order):
+    comp = Compressor(tiny_scorer)
+    try:
+        r = compress_documents(docs, question=question, instruction="Answer:", rate=rate, model=comp, order=order)
+    except BudgetError:
+        return
+    _check(r, docs, question, "Answer:", tiny_scorer.counter)
+
+
+def test_progress_bar_on_long_inputs(tiny_scorer, monkeypatch, capsys):
+    import headroom_lingua.documents as documents
+
+    monkeypatch.setattr(documents, "PROGRESS_MIN_TOKENS", 1)
+    docs = ["The quick brown fox jumps over the lazy dog. " * 8] * 3
+    r = compress_documents(docs, question="Who jumps?", rate=0.4, model=Compressor(tiny_scorer), progress=True)
+    assert r.compressed_tokens <= r.budget
+    assert "scoring documents" in capsys.readouterr().err
+
+
+# -- CLI -------------------------------------------------------------------------------------------
+def test_cli_compress_with_docs_jsonl(tmp_path, tiny_model_dir):
+    from headroom_lingua.cli import main
+
+    path = tmp_path / "docs.jsonl"
+    lines = [json.dumps("The quick brown fox jumps over the lazy dog. " * 3),
+             json.dumps({"text": "Revenue grew 12% to $4.2M in Q3 2024. " * 3}), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["compress", "--question", "How much did revenue grow?", "--instruction", "Answer briefly.",
+                 "--docs", str(path), "--rate", "0.5", "--model", str(tiny_model_dir), "--json"], out, err)
+    assert code == 0, err.getvalue()
+    data = json.loads(out.getvalue())
+    assert data["text"].startswith("Answer briefly.") and data["text"].endswith("How much did revenue grow?")
+    assert len(data["documents"]) == 2 and data["compressed_tokens"] <= data["budget"]
+
+
+def test_cli_bad_jsonl_is_one_clean_line(tmp_path, tiny_model_dir):
+    from headroom_lingua.cli import main
+
+    path = tmp_path / "docs.jsonl"
+    path.write_text('"fine"\n{"title": "no text"}\n', encoding="utf-8")
+    err = io.StringIO()
+    code = main(["compress", "--question", "q", "--docs", str(path), "--rate", "0.5",
+                 "--model", str(tiny_model_dir)], io.StringIO(), err)
+    assert code == 1 and "line 2" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+# -- real model ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_real_model_ranks_and_keeps_the_planted_document(monkeypatch):
+    monkeypatch.delenv("HEADROOM_LINGUA_HOME", raising=False)  # use the real model cache
+    comp = Compressor.from_pretrained()
+    docs = [
+        "The violin is a wooden string instrument, played with a bow, in the string family of the orchestra.",
+        "Glaciers form where snow accumulates faster than it melts, compressing into ice over centuries.",
+        "The Senate passed the tariff bill after a long debate over steel imports and farm subsidies.",
+        "The Apollo 11 mission landed the first humans on the Moon on July 20, 1969, with Neil Armstrong.",
+        "Enzymes are proteins that speed up chemical reactions in cells without being consumed.",
+        "The harbor of Rotterdam is the largest port in Europe by cargo tonnage handled each year.",
+    ]
+    q = "Who was the first human to walk on the Moon?"
+    r = compress_documents(docs, question=q, rate=0.3, model=comp)
+    assert r.stats[3].rank == 0
+    assert "Armstrong" in r.documents[3]
+    assert sum(s.position is None for s in r.stats) >= 3
