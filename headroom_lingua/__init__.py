@@ -18,7 +18,8 @@ from .errors import (BudgetError, ConfigError, HeadroomLinguaError, InputError, 
                      ProvisioningError)
 from .result import CompressionResult
 
-_LAZY = {"compress": "compressor", "Compressor": "compressor"}
+_LAZY = {"compress": "compressor", "Compressor": "compressor", "compress_messages": "messages",
+         "compress_documents": "documents"}
 
 
 def __getattr__(name: str) -> Any:
@@ -29,5 +30,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'headroom_lingua' has no attribute {name!r}")
 
 
-__all__ = ["compress", "Compressor", "CompressionConfig", "CompressionResult", "BudgetError", "ConfigError",
-           "HeadroomLinguaError", "InputError", "ModelNotFoundError", "ProvisioningError", "__version__"]
+__all__ = ["compress", "Compressor", "compress_messages", "compress_documents", "CompressionConfig",
+           "CompressionResult", "BudgetError", "ConfigError", "HeadroomLinguaError", "InputError", "ModelNotFoundError", "ProvisioningError", "__version__"]

@@ -8,6 +8,7 @@ import re
 import sys
 from typing import Sequence, TextIO
 
+from . import cli_multi
 from .errors import HeadroomLinguaError
 
 DIM_RED, RESET = "\033[2;31m", "\033[0m"
@@ -36,6 +37,8 @@ def _cmd_compress(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     from .compressor import Compressor, _cached_compressor
     from .config import CompressionConfig
 
+    if cli_multi.wants_documents(args):  # --question/--instruction/--docs: see cli_multi.py
+        return cli_multi.run_documents(args, stdout, stderr)
     text = _read_input(args.file)
     force = list(args.force or []) + [re.compile(p) for p in (args.force_regex or [])]
     config = CompressionConfig()
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")
+    cli_multi.add_document_arguments(c)  # question-aware / multi-document flags (cli_multi.py)
     c.set_defaults(func=_cmd_compress)
     m = sub.add_parser("models", help="list or provision models")
     msub = m.add_subparsers(dest="models_cmd", required=True)
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     mp = msub.add_parser("pull", help="install and convert a registered model into the cache")
     mp.add_argument("name", nargs="?", help=f"model name (default {DEFAULT_MODEL})")
     m.set_defaults(func=_cmd_models)
+    cli_multi.add_messages_command(sub)  # `compress-messages` (cli_multi.py)
     # `eval`: the evaluation harness, package headroom_lingua_eval (the eval/ folder); its options
     # module is light, the harness itself loads only when the command runs.
     from headroom_lingua_eval.cli import add_eval_parser
