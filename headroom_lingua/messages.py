@@ -11,11 +11,14 @@ and tool outputs are compressed, tool outputs harder (``tool_weight``).
 ``stable=True`` (default): a message's compressed form depends only on itself and the messages
 before it, so a conversation compressed again with more turns appended keeps its earlier turns
 byte-identical and provider prefix caches keep hitting. Each turn gets a budget from a running
-account over the prefix: ``rate x margin`` of its tokens, minus a share (``payback``) of what the
-prefix has overspent (verbatim system prompts, protected text). The last user message is counted
-at its allowance (it is compressed that way once it is no longer last). ``margin < 1`` leaves
-headroom for the verbatim last user message; if the total still exceeds the budget, the call falls
-back to the global selection below and reports ``stable=False``. With ``target_tokens`` the stable
+account over the prefix: its allowance (``rate`` x its tokens, x ``tool_weight`` for tool outputs)
+plus a share (``payback``) of the account's balance above a reserve. The balance is what earlier
+turns saved (negative after a verbatim system prompt); the reserve, ``headroom x (1 - rate) x`` the
+longest user message so far, is kept for the verbatim last user message. The last user message
+is accounted as if compressed (as it will be once it is no longer last), so nothing in the account
+depends on which message is last. If the total still exceeds the budget (a last user message much
+longer than any before it), the call falls back to the global selection below and reports
+``stable=False``; the cache then misses once. With ``target_tokens`` the stable
 rate is the largest power of ``rate_step`` under ``target_tokens / original``, so it changes (and
 the cache misses once) only when the conversation outgrows a step.
 
@@ -65,9 +68,12 @@ class MessagesConfig:
         keep_last_user: keep the last user message verbatim.
         tool_weight: keep weight of tool outputs relative to other turns (< 1: compressed harder).
         age_decay: ``stable=False`` only: keep weight multiplies by this for each later user turn.
-        margin: ``stable=True``: share of the rate's allowance each turn may use; the rest is
-            headroom for the verbatim last user message. Lower: fewer fallbacks, more compression.
-        payback: ``stable=True``: share of the running overspend each turn pays back.
+        headroom: ``stable=True``: the account keeps ``headroom x (1 - rate)`` x the longest user
+            message so far in reserve, for the verbatim last user message (higher: fewer
+            fallbacks, a little more compression).
+        payback: ``stable=True``: share of the balance's distance to the reserve each turn settles.
+        min_share: ``stable=True``: a turn keeps at least this share of its allowance, however
+            deep the account is in deficit (e.g. after a long system prompt).
         rate_step: ``stable=True`` with ``target_tokens``: the stable rate is a power of this.
     """
 
@@ -75,20 +81,25 @@ class MessagesConfig:
     keep_last_user: bool = True
     tool_weight: float = 0.6
     age_decay: float = 0.75
-    margin: float = 0.85
+    headroom: float = 1.5
     payback: float = 0.5
+    min_share: float = 0.25
     rate_step: float = 0.8
 
     def __post_init__(self) -> None:
         if isinstance(self.verbatim_roles, str) or any(r not in ROLES for r in self.verbatim_roles):
             raise ConfigError(f"verbatim_roles must be a tuple of roles from {list(ROLES)}, got {self.verbatim_roles!r}")
         object.__setattr__(self, "verbatim_roles", tuple(self.verbatim_roles))
-        for name in ("tool_weight", "age_decay", "margin", "rate_step"):
+        for name in ("tool_weight", "age_decay", "rate_step"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 < value <= 1:
                 raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}")
-        if not isinstance(self.payback, (int, float)) or not 0 <= self.payback <= 1:
-            raise ConfigError(f"payback must be a number in [0, 1], got {self.payback!r}")
+        for name in ("payback", "min_share"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ConfigError(f"{name} must be a number in [0, 1], got {value!r}")
+        if not isinstance(self.headroom, (int, float)) or not 0 <= self.headroom <= 10:
+            raise ConfigError(f"headroom must be a number in [0, 10], got {self.headroom!r}")
         if self.rate_step == 1:
             raise ConfigError("rate_step must be below 1 (it is the ratio between stable rates)")
 
@@ -321,18 +332,21 @@ def _stable(msgs: list[_Msg], pieces: list[_Piece], rate: float, cfg: MessagesCo
     by_msg: dict[int, list[_Piece]] = {}
     for p in pieces:
         by_msg.setdefault(p.msg, []).append(p)
-    texts, debt = {}, 0.0
+    texts, balance, longest_user = {}, 0.0, 0
     for m in msgs:
-        allowance = rate * cfg.margin * m.tokens * (cfg.tool_weight if m.role == "tool" else 1.0)
+        allowance = rate * m.tokens * (cfg.tool_weight if m.role == "tool" else 1.0)
+        longest_user = max(longest_user, m.tokens if m.role == "user" else 0)
+        reserve = cfg.headroom * (1 - rate) * longest_user
         own = by_msg.get(m.index, [])
         cost = m.tokens
         if own:  # a compressible message, or the last user message (its would-be form is not output)
+            target = max(allowance + cfg.payback * (balance - reserve), cfg.min_share * allowance)
             rest = m.tokens - sum(p.tokens for p in own)  # role, other keys, parts, blank text
-            masks = _fit_soft(own, math.floor(allowance - cfg.payback * debt) - rest, counter)
+            masks = _fit_soft(own, math.floor(target) - rest, counter)
             if not m.verbatim:
                 texts.update({(p.msg, p.part): render(p.units, k)[0] for p, k in zip(own, masks)})
             cost = rest + _count_pieces(own, masks, counter)
-        debt = max(0.0, debt + cost - allowance)
+        balance += allowance - cost
     return texts
 
 

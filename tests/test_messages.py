@@ -129,7 +129,7 @@ def test_structure_preserved_and_budget_holds(fake, msgs, rate, stable):
     assert stable or not r.stable
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(msgs=conversation(min_turns=2, sentence=long_sentence), extra=st.lists(message(), max_size=2),
        last=message("user"), rate=st.sampled_from([0.5, 0.7]))
 def test_stable_earlier_turns_are_byte_identical_when_turns_are_appended(fake, msgs, extra, last, rate):
@@ -235,8 +235,10 @@ def test_bad_arguments(fake):
         compress_messages(_history(1), model=fake)
     with pytest.raises(TypeError, match="stable"):
         compress_messages(_history(1), rate=0.5, model=fake, stable="yes")
-    with pytest.raises(ConfigError, match="margin"):
-        MessagesConfig(margin=0)
+    with pytest.raises(ConfigError, match="headroom"):
+        MessagesConfig(headroom=-1)
+    with pytest.raises(ConfigError, match="min_share"):
+        MessagesConfig(min_share=2)
     with pytest.raises(ConfigError, match="verbatim_roles"):
         MessagesConfig(verbatim_roles=("boss",))
 
