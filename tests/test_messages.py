@@ -280,3 +280,22 @@ def test_cli_compress_messages_bad_input_is_one_line(tmp_path, tiny_model_dir):
     err = io.StringIO()
     code = main(["compress-messages", str(path), "--rate", "0.5", "--model", str(tiny_model_dir)], io.StringIO(), err)
     assert code == 1 and "messages[1]" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+@pytest.mark.slow
+def test_real_model_stable_chat(monkeypatch):
+    monkeypatch.delenv("HEADROOM_LINGUA_HOME", raising=False)  # use the real model cache
+    comp = Compressor.from_pretrained()
+    msgs = [{"role": "system", "content": "You are a concise support agent."},
+            {"role": "user", "content": "Hi, my order 48213 was supposed to arrive on Monday but the tracking page "
+                                        "still says it is waiting at the depot in Leeds. Can you check what happened?"},
+            {"role": "assistant", "content": "I'm sorry about the delay. I checked order 48213: the parcel missed the "
+                                             "Saturday truck because of a labelling problem, and it was relabelled on "
+                                             "Tuesday. It should leave Leeds tonight and arrive by Thursday."},
+            {"role": "user", "content": "Can I get the delivery fee refunded?"}]
+    a = compress_messages(msgs, rate=0.6, model=comp)
+    b = compress_messages(msgs + [{"role": "assistant", "content": "Yes, the fee of 4.99 GBP is refunded."},
+                                  {"role": "user", "content": "Thanks!"}], rate=0.6, model=comp)
+    assert a.stable and b.stable and a.compressed_tokens <= a.budget
+    assert b.messages[:3] == a.messages[:3]
+    assert "48213" in a.messages[1]["content"] and "48213" in a.messages[2]["content"]  # numbers are protected
