@@ -42,12 +42,12 @@ _IDENTIFIER = regex.compile(
     r"|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{7,}\b"             # hashes, hex ids
     r"|\b[A-Za-z_][\w]*_[\w]*\b"                                                  # snake_case
     r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*\b"          # camelCase, CamelCase
-    r"|\b[A-Za-z]+[0-9]\w*\b|\b[A-Z]{2,}[a-z]+[A-Z]\w*"                          # Q3, ERR42, HTTPServer
+    r"|\b[A-Za-z]+[0-9]\w*\b|\b[A-Z]{2,}[a-z]+\w*"                                  # Q3, ERR42, HTTPServer
     r"|\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?"                                # dotted.names
 )
 _FENCED = regex.compile(r"(?m)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", regex.DOTALL)
 _INLINE_CODE = regex.compile(r"(?<!`)`[^`\n]+`(?!`)")
-_LABEL = regex.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,40}\]|[A-Za-z][\w .\-]{0,30}):(?=[ \t]|$)")
+_LABEL = regex.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?[A-Za-z][\w .\-]{0,30}:(?=[ \t]|$)")
 _TAG = regex.compile(r"</?[A-Za-z][\w:.\-]*(?:\s+[^<>]*?)?/?>")
 
 

@@ -23,18 +23,23 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+import regex
 
 from .segment import Units
 
-_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def _last_break(gap: str) -> int:
-    return max(gap.rfind(c) for c in _LINE_BREAKS) if gap else -1
+def _last_break_end(gap: str) -> int:
+    """Index just past the last line break in ``gap`` (0 if it has none)."""
+    end = 0
+    for m in _BREAK.finditer(gap):
+        end = m.end()
+    return end
 
 
 def _breaks(gap: str) -> int:
-    return sum(gap.count(c) for c in _LINE_BREAKS) - gap.count("\r\n")
+    return len(_BREAK.findall(gap)) if gap else 0
 
 
 def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
@@ -43,12 +48,23 @@ def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
     with_breaks = [i for i, c in enumerate(counts) if c]
     if at_start:
         later = [i for i in with_breaks if i > 0]
-        return gaps[0] + (gaps[later[-1]][_last_break(gaps[later[-1]]) + 1:] if later else "")
+        return gaps[0] + (gaps[later[-1]][_last_break_end(gaps[later[-1]]):] if later else "")
     if not with_breaks:
         return gaps[-1]
     most = max(with_breaks, key=lambda i: (counts[i], -i))  # first gap with the most breaks
     last = with_breaks[-1]
-    return gaps[most][: _last_break(gaps[most]) + 1] + gaps[last][_last_break(gaps[last]) + 1:]
+    return gaps[most][: _last_break_end(gaps[most])] + gaps[last][_last_break_end(gaps[last]):]
+
+
+def _break_prefix(units: Units) -> np.ndarray:
+    """(n + 2,) cumulative count of gaps holding a line break, cached on the Units."""
+    cached = units.__dict__.get("_break_prefix")
+    if cached is None:
+        has = np.fromiter((_BREAK.search(g) is not None if g else False for g in units.gaps), dtype=bool,
+                          count=len(units) + 1)
+        cached = np.concatenate(([0], np.cumsum(has)))
+        units.__dict__["_break_prefix"] = cached
+    return cached
 
 
 def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
@@ -60,23 +76,19 @@ def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     idx = np.flatnonzero(keep)
     if not len(idx):
         return "", []
-    # Runs of consecutive kept units: [run_first[r], run_last[r]].
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    run_first = np.concatenate(([idx[0]], idx[breaks + 1])).tolist()
-    run_last = np.concatenate((idx[breaks], [idx[-1]])).tolist()
-    starts, ends = units.starts.tolist(), units.ends.tolist()
-
-    def gap(i: int) -> str:  # whitespace before unit i (i == n: after the last unit)
-        return text[ends[i - 1] if i else 0: starts[i] if i < n else len(text)]
-
-    first = run_first[0]
-    pieces = [gap(0) if first == 0 else merge_gaps([gap(i) for i in range(first + 1)], at_start=True)]
-    spans = []
-    for r, (a, b) in enumerate(zip(run_first, run_last)):
-        if r:
-            prev = run_last[r - 1]
-            pieces.append(merge_gaps([gap(i) for i in range(prev + 1, a + 1)]))
-        pieces.append(text[starts[a]:ends[b]])
-        spans.append((starts[a], ends[b]))
-    pieces.append(gap(n))
-    return "".join(pieces), spans
+    # Runs of consecutive kept units: [first[r], last[r]]; run r > 0 follows a dropped stretch
+    # whose gaps are gaps[last[r-1] + 1 .. first[r]].
+    cut = np.flatnonzero(np.diff(idx) > 1)
+    first = np.concatenate(([idx[0]], idx[cut + 1]))
+    last = np.concatenate((idx[cut], [idx[-1]]))
+    gaps = units.gaps
+    prefix = _break_prefix(units)
+    # Common case, vectorised: no line break among a stretch's gaps -> the gap before the next kept unit.
+    plain = (prefix[first[1:] + 1] - prefix[last[:-1] + 1]) == 0
+    seps = [gaps[a] if ok else merge_gaps(gaps[p + 1:a + 1])
+            for a, p, ok in zip(first[1:].tolist(), last[:-1].tolist(), plain.tolist())]
+    lead = gaps[0] if first[0] == 0 else merge_gaps(gaps[: first[0] + 1], at_start=True)
+    s_list, e_list = units.starts[first].tolist(), units.ends[last].tolist()
+    body = [text[s_list[0]:e_list[0]]]
+    body += [sep + text[s:e] for sep, s, e in zip(seps, s_list[1:], e_list[1:])]
+    return lead + "".join(body) + gaps[n], list(zip(s_list, e_list))

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -25,8 +26,9 @@ import regex
 _UNIT = regex.compile(
     r"[\p{Han}\p{Hiragana}\p{Katakana}]\p{M}*"
     r"|(?:[\p{L}\p{N}_](?![\p{Han}\p{Hiragana}\p{Katakana}])\p{M}*)+"
-    r"(?:['’\-.](?:[\p{L}\p{N}_](?![\p{Han}\p{Hiragana}\p{Katakana}])\p{M}*)+)*"
+    r"(?:(?:['’\-.]|(?<=\p{N}),(?=\p{N}))(?:[\p{L}\p{N}_](?![\p{Han}\p{Hiragana}\p{Katakana}])\p{M}*)+)*"
     r"|(?!\s)\X"
+    r"|(?=\p{Zs})\X(?<=\S)"  # a space carrying combining marks is one grapheme: keep it whole
 )
 
 
@@ -45,6 +47,7 @@ class Units:
     def spans(self) -> list[tuple[int, int]]:
         return list(zip(self.starts.tolist(), self.ends.tolist()))
 
+    @functools.cached_property
     def gaps(self) -> list[str]:
         """The n + 1 whitespace gaps: before unit 0, between units, after the last unit."""
         bounds_s = np.concatenate(([0], self.ends))

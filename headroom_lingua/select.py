@@ -65,8 +65,10 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
         return cache[k] <= budget
 
     total = len(order)
-    guess = int(np.searchsorted(np.cumsum(costs[order]), budget - base_count, side="right"))
-    lo, hi = _bracket(fits, min(guess, total), total)
+    cum = np.concatenate(([0], np.cumsum(costs[order])))  # estimated tokens of the top-k units
+    guess = min(int(np.searchsorted(cum, budget - base_count, side="right")) - 1, total)
+    _refine(fits, cache, cum, guess, budget, total)
+    lo, hi = _bracket(fits, cache, budget, total)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
@@ -83,20 +85,40 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
     return keep, used
 
 
-def _bracket(fits: Callable[[int], bool], guess: int, total: int) -> tuple[int, int]:
-    """(lo, hi) with fits(lo) true and hi == total + 1 or fits(hi) false, found by galloping."""
+def _refine(fits: Callable[[int], bool], cache: dict[int, int], cum: np.ndarray, k: int, budget: int,
+            total: int, steps: int = 3) -> None:
+    """Secant steps on exact counts: the additive estimate's error is mostly systematic (merged
+    whitespace, tokens spanning units), so scaling it by the observed count removes most of it."""
+    base = cache[0]
+    for _ in range(steps):
+        fits(k)
+        actual, estimated = cache[k], cum[k] + base
+        if actual == budget or actual <= base:
+            return
+        target = (budget - base) * (estimated - base) / (actual - base)
+        nxt = min(max(int(np.searchsorted(cum, target, side="right")) - 1, 0), total)
+        if nxt in cache:
+            return
+        k = nxt
+
+
+def _bracket(fits: Callable[[int], bool], cache: dict[int, int], budget: int, total: int) -> tuple[int, int]:
+    """(lo, hi): fits(lo), and hi == total + 1 or not fits(hi). Gallops from whichever known
+    count is closer to the budget, so a good first guess costs only a few more exact counts."""
+    lo = max(k for k, c in cache.items() if c <= budget)  # fits(0) holds by now
+    above = [k for k, c in cache.items() if c > budget and k > lo]
+    hi = min(above) if above else total + 1
     step = 1
-    if fits(guess):
-        lo = guess
-        while lo < total:
-            nxt = min(lo + step, total)
+    if not above or budget - cache[lo] <= cache[hi] - budget:
+        while lo + 1 < hi:
+            nxt = min(lo + step, hi - 1)
             if not fits(nxt):
                 return lo, nxt
             lo, step = nxt, step * 2
-        return lo, total + 1
-    hi = guess
-    while True:
-        cand = max(hi - step, 0)
-        if fits(cand):  # fits(0) holds: protected text alone fits by now
+        return lo, hi
+    while hi - step > lo:
+        cand = hi - step
+        if fits(cand):
             return cand, hi
         hi, step = cand, step * 2
+    return lo, hi

@@ -94,8 +94,11 @@ class PerplexityScorer(Scorer):
         nll = torch.empty((b, t), dtype=torch.float32, device=ids.device)
         for a in range(0, t, HEAD_CHUNK):
             z = min(a + HEAD_CHUNK, t)
-            logits = self._head(hidden[:, a:z]).float()  # (b, c, vocab)
-            nll[:, a:z] = F.cross_entropy(logits.transpose(1, 2), targets[:, a:z], reduction="none")
+            logits = self._head(hidden[:, a:z])  # (b, c, vocab), model dtype
+            # -log softmax at the target = logsumexp - target logit, accumulated in fp32; ~3x
+            # faster on CPU than cross_entropy, which materialises the whole log-softmax.
+            target_logit = logits.gather(-1, targets[:, a:z, None]).squeeze(-1).float()  # (b, c)
+            nll[:, a:z] = torch.logsumexp(logits.float(), dim=-1) - target_logit
         return nll
 
     def _with_prefix(self, ids: Sequence[int]) -> list[int]:
@@ -108,7 +111,8 @@ class PerplexityScorer(Scorer):
         full = self._with_prefix(ids)
         shift = len(full) - len(ids)
         out = np.full(len(full), np.nan, dtype=np.float32)  # out[p]: surprisal of full[p]
-        window, overlap = self.config.window, self.config.overlap
+        # The document-start token rides along: an input of exactly `window` tokens is one pass.
+        window, overlap = self.config.window + shift, self.config.overlap
         done = 1  # positions < done are scored (position 0 has no context)
         with torch.inference_mode():
             while done < len(full):
@@ -143,7 +147,7 @@ class PerplexityScorer(Scorer):
         encoded = [self._encode(u.text) for u in batch]
         results: list[np.ndarray | None] = [None] * len(batch)
         short = [i for i, (ids, _, _) in enumerate(encoded)
-                 if ids and len(self._with_prefix(ids)) <= self.config.window and not self.config.iterative]
+                 if ids and len(ids) <= self.config.window and not self.config.iterative]
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         for a in range(0, len(short), self.config.batch_size):
             group = short[a:a + self.config.batch_size]
