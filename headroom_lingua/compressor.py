@@ -58,6 +58,17 @@ def resolve_budget(original: int, rate: float | None, target_tokens: int | None)
     return int(target_tokens)
 
 
+@dataclasses.dataclass
+class _Plan:
+    """One prompt on its way through the pipeline; ``units`` is None when it passes through."""
+
+    text: str
+    original: int
+    budget: int
+    units: Units | None = None
+    token_starts: np.ndarray | None = None  # budget-tokenizer token starts, for the cost estimate
+
+
 class Compressor:
     """A loaded scorer plus defaults, reusable across calls.
 
@@ -103,46 +114,47 @@ class Compressor:
         counter = self.counter(tokenizer)
         plans = [self._plan(check_text(p, f"prompts[{i}]"), rate, target_tokens, counter, force)
                  for i, p in enumerate(prompts)]
-        todo = [i for i, plan in enumerate(plans) if plan["units"] is not None]
-        scored = self.scorer.score_batch([plans[i]["units"] for i in todo],
-                                         rate=None if rate is None else float(rate)) if todo else []
+        todo = [i for i, plan in enumerate(plans) if plan.units is not None]
+        if self.scorer.uses_rate:  # e.g. the iterative mode: each prompt at its own keep fraction
+            scored = [self.scorer.score(plans[i].units, rate=plans[i].budget / plans[i].original) for i in todo]
+        else:
+            scored = self.scorer.score_batch([plans[i].units for i in todo]) if todo else []
         scores = dict(zip(todo, scored))
         per_prompt = (time.perf_counter() - start) / max(len(prompts), 1)
         results = []
         for i, plan in enumerate(plans):
             t0 = time.perf_counter()
-            if plan["units"] is None:
-                text = plan["text"]
-                result = make_result(text, plan["original"], plan["original"],
-                                     [(0, len(text))] if text.strip() else [], 0.0, plan["budget"], counter.name)
+            if plan.units is None:
+                result = make_result(plan.text, plan.original, plan.original,
+                                     [(0, len(plan.text))] if plan.text.strip() else [], 0.0, plan.budget,
+                                     counter.name)
             else:
                 result = self._finish(plan, scores[i], counter)
             results.append(dataclasses.replace(result, seconds=per_prompt + time.perf_counter() - t0))
         return results
 
     def _plan(self, text: str, rate: float | None, target_tokens: int | None, counter: TokenCounter,
-              force: tuple) -> dict[str, Any]:
+              force: tuple) -> _Plan:
         if not text.strip():  # empty or whitespace-only: returned as is, counted as nothing
             resolve_budget(1, rate, target_tokens)  # still reject bad arguments
-            return {"text": text, "original": 0, "budget": 0, "units": None}
+            return _Plan(text, 0, 0)
         starts = counter.token_starts(text)
-        original = len(starts)
-        budget = resolve_budget(original, rate, target_tokens)
-        if budget >= original:
-            return {"text": text, "original": original, "budget": budget, "units": None}
+        budget = resolve_budget(len(starts), rate, target_tokens)
+        if budget >= len(starts):
+            return _Plan(text, len(starts), budget)
         units = segment(text, find_protected(text, self.config.protect, force))
-        return {"text": text, "original": original, "budget": budget, "units": units, "token_starts": starts}
+        return _Plan(text, len(starts), budget, units, starts)
 
-    def _finish(self, plan: dict[str, Any], scores: np.ndarray, counter: TokenCounter) -> CompressionResult:
-        units: Units = plan["units"]
+    def _finish(self, plan: _Plan, scores: np.ndarray, counter: TokenCounter) -> CompressionResult:
+        units = plan.units
         # Additive cost estimate: each token is charged to the unit it starts in, or the next one.
-        owner = np.minimum(np.searchsorted(units.ends, plan["token_starts"], side="right"), len(units) - 1)
+        owner = np.minimum(np.searchsorted(units.ends, plan.token_starts, side="right"), len(units) - 1)
         costs = np.bincount(owner, minlength=len(units))
-        keep, used = select(scores, costs, units.protected, plan["budget"],
+        keep, used = select(scores, costs, units.protected, plan.budget,
                             count=lambda m: counter.count(render(units, m)[0]),
                             on_overflow=self.config.on_overflow)
         text, spans = render(units, keep)
-        return make_result(text, plan["original"], used, spans, 0.0, plan["budget"], counter.name)
+        return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name)
 
 
 @functools.lru_cache(maxsize=4)

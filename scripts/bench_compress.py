@@ -52,14 +52,17 @@ def squad_text(n_tokens: int, tokenizer) -> str:
     raise SystemExit(f"not enough SQuAD text for {n_tokens} tokens")
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def paired_times(a, b, repeats: int) -> tuple[list[float], list[float]]:
+    """Run a and b alternately (after one warm-up each), so drift in machine load hits both."""
+    a()
+    b()
+    ta, tb = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, out in ((a, ta), (b, tb)):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return ta, tb
 
 
 def one_size(n: int, args: BenchArgs, iterative: bool = False) -> dict:
@@ -71,21 +74,22 @@ def one_size(n: int, args: BenchArgs, iterative: bool = False) -> dict:
     scorer = compressor.scorer
     text = squad_text(n, scorer.tokenizer)
     ids = torch.tensor([scorer.counter.encode(text)[0]])
-    with torch.inference_mode():
-        bare = median_time(lambda: scorer.model(input_ids=ids), args.repeats)
-    result = None
+    result = compressor.compress(text, rate=args.rate)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # compression's own peak
 
-    def run():
-        nonlocal result
-        result = compressor.compress(text, rate=args.rate)
+    def bare():
+        with torch.inference_mode():
+            scorer.model(input_ids=ids)
 
-    seconds = median_time(run, args.repeats)
-    return {"tokens": ids.shape[1], "iterative": iterative, "compress_s": seconds, "bare_forward_s": bare,
-            "ratio_to_forward": seconds / bare, "tokens_per_s": ids.shape[1] / seconds,
+    comp, fwd = paired_times(lambda: compressor.compress(text, rate=args.rate), bare, args.repeats)
+    seconds, forward = statistics.median(comp), statistics.median(fwd)
+    return {"tokens": ids.shape[1], "iterative": iterative, "compress_s": seconds, "bare_forward_s": forward,
+            "ratio_to_forward": statistics.median(c / f for c, f in zip(comp, fwd)),
+            "tokens_per_s": ids.shape[1] / seconds,
             "requested_rate": args.rate, "achieved_rate": result.rate, "budget": result.budget,
             "compressed_tokens": result.compressed_tokens, "dtype": str(scorer.model.dtype),
-            "threads": torch.get_num_threads(),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "threads": torch.get_num_threads(), "peak_rss_mb": peak_rss_mb,
+            "peak_rss_with_forward_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def provisioning(args: BenchArgs) -> dict:
@@ -132,11 +136,11 @@ def main() -> None:
     print(f"model {args.model}, rate {args.rate}, median of {args.repeats}, {rows[0]['dtype']}, "
           f"{rows[0]['threads']} threads")
     print(f"{'tokens':>7} {'mode':>9} {'compress s':>10} {'tok/s':>7} {'forward s':>9} {'ratio':>6} "
-          f"{'rate':>6} {'peak RSS MB':>11}")
+          f"{'rate':>6} {'peak RSS MB':>11} {'(+forward)':>10}")
     for r in rows:
         print(f"{r['tokens']:>7} {'iterative' if r['iterative'] else 'single':>9} {r['compress_s']:>10.2f} "
               f"{r['tokens_per_s']:>7.0f} {r['bare_forward_s']:>9.2f} {r['ratio_to_forward']:>6.2f} "
-              f"{r['achieved_rate']:>6.3f} {r['peak_rss_mb']:>11.0f}")
+              f"{r['achieved_rate']:>6.3f} {r['peak_rss_mb']:>11.0f} {r['peak_rss_with_forward_mb']:>10.0f}")
     single = {r["tokens"]: r for r in rows if not r["iterative"]}
     if 2048 in single and 8192 in single:
         print(f"8192/2048 compress-time ratio: {single[8192]['compress_s'] / single[2048]['compress_s']:.2f}")

@@ -109,3 +109,14 @@ def test_local_model_folder(tiny_model_dir):
     comp = Compressor.from_pretrained(str(tiny_model_dir), device="cpu", dtype="float32")
     r = comp.compress(TEXT, target_tokens=120)
     assert r.compressed_tokens <= 120 and r.tokenizer == str(tiny_model_dir)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32])
+def test_logsumexp_precision(dtype):
+    from headroom_lingua.scorers.perplexity import _logsumexp
+
+    torch.manual_seed(1)
+    logits = (torch.randn(3, 17, 5000) * 4).to(dtype)
+    exact = torch.logsumexp(logits.double(), dim=-1)
+    got = _logsumexp(logits)
+    assert got.dtype == torch.float32 and torch.allclose(got.double(), exact, atol=2e-3)

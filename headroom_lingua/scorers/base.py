@@ -22,6 +22,7 @@ class Scorer(abc.ABC):
 
     name: str = "scorer"
     counter: TokenCounter | None = None
+    uses_rate: bool = False  # scores depend on the keep fraction: score prompts one by one
 
     @abc.abstractmethod
     def score(self, units: Units, rate: float | None = None) -> np.ndarray:
