@@ -259,17 +259,9 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
     bar = _progress_bar(progress, sum(doc_tokens[i] for i in live))
     hooked: list[Any] = []
     try:
-        relevance, rank_order, (fine, cheap) = _rank(job, live, ranker, bar, hooked)
+        relevance, rank_order, scorers = _rank(job, live, ranker, bar, hooked)
         kept = coarse(rank_order, doc_tokens, budget - fixed, job.cfg.coarse_slack) if relevance is not None else live
-        whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio),
-                                budget - fixed) if relevance is not None else set()
-        units = {i: segment(docs[i], find_protected(docs[i], job.compressor.config.protect, job.force)) for i in kept}
-        if bar is not None:
-            bar.total += sum(doc_tokens[i] for i in kept if i not in whole)
-            bar.refresh()
-        scores = {}
-        for scorer, group in ((fine, [i for i in kept if i not in whole]), (cheap, [i for i in kept if i in whole])):
-            scores.update(zip(group, scorer.score_batch([units[i] for i in group]) if group else []))
+        units, scores = _score_kept(job, kept, doc_tokens, budget - fixed, relevance is not None, scorers, bar)
     finally:
         _close(bar, hooked)
     active, masks, used = _fit(job, kept, units, scores, budget, weighted=relevance is not None)
@@ -296,6 +288,23 @@ def _rank(job: _Job, live: list[int], ranker: Any, bar: Any, hooked: list[Any]
     relevance[live] = got
     order = sorted(live, key=lambda i: (-relevance[i], i))
     return relevance, order, fine
+
+
+def _score_kept(job: _Job, kept: list[int], doc_tokens: list[int], room: int, weighted: bool,
+                scorers: tuple[Any, Any], bar: Any) -> tuple[dict[int, Units], dict[int, np.ndarray]]:
+    """Units and fine-level scores of the admitted documents. Those the weighted allocation will
+    keep whole are scored by the cheap scorer (cached surprisal): their scores barely matter."""
+    fine, cheap = scorers
+    units = {i: segment(job.docs[i], find_protected(job.docs[i], job.compressor.config.protect, job.force))
+             for i in kept}
+    whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
+    if bar is not None:
+        bar.total += sum(doc_tokens[i] for i in kept if i not in whole)
+        bar.refresh()
+    scores: dict[int, np.ndarray] = {}
+    for scorer, group in ((fine, [i for i in kept if i not in whole]), (cheap, [i for i in kept if i in whole])):
+        scores.update(zip(group, scorer.score_batch([units[i] for i in group]) if group else []))
+    return units, scores
 
 
 def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, np.ndarray], budget: int,
@@ -341,14 +350,13 @@ def _spans_in_assembly(job: _Job, doc_spans: dict[int, list[tuple[int, int]]]) -
     """Kept spans of the original assembly (documents in input order): instruction, question whole."""
     sep, pos, out = len(job.cfg.separator), 0, []
     if job.instruction is not None:
-        out += [(0, len(job.instruction))] if job.instruction else []
+        out.append((0, len(job.instruction)))
         pos = len(job.instruction) + sep
     for i, doc in enumerate(job.docs):
         out += [(pos + s, pos + e) for s, e in doc_spans.get(i, [])]
         pos += len(doc) + sep
-    if job.question:
-        start = pos if job.docs or job.instruction is not None else 0
-        out.append((start, start + len(job.question)))
+    if job.question is not None:
+        out.append((pos, pos + len(job.question)))
     return out
 
 

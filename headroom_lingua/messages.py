@@ -264,15 +264,10 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
         raise BudgetError(f"verbatim content (system/developer messages, the last user message, roles, tool "
                           f"calls and non-text parts) is {fixed} tokens, {fixed - budget} over the budget of "
                           f"{budget}; raise the budget or set MessagesConfig(keep_last_user=False)")
-    force = tuple(force) if not isinstance(force, str) else (force,)
-    # Stable mode also scores the last user message: its would-be cost keeps the account independent
-    # of whether it is last (it is output verbatim all the same).
-    pieces = [_Piece(m.index, j, segment(t, find_protected(t, compressor.config.protect, force)), n)
-              for m in msgs if _compressible(m, cfg) or (stable and m.verbatim and m.role not in cfg.verbatim_roles)
-              for (j, t), n in zip(m.texts, m.text_tokens) if t.strip()]
+    pieces = _pieces(msgs, cfg, compressor.config.protect, force, with_last_user=stable)
     texts: dict[tuple[int, int | None], str] = {}
     stable_rate = None
-    if budget < original and any(_compressible(msgs[p.msg], cfg) for p in pieces):
+    if budget < original and any(not msgs[p.msg].verbatim for p in pieces):
         _score(compressor.scorer, pieces, batched=not stable, progress=progress)
         if stable:
             stable_rate = rate if rate is not None else _step_rate(target_tokens / original, cfg.rate_step)
@@ -280,14 +275,21 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
             if fixed + _text_cost(msgs, texts, counter) > budget:
                 stable, stable_rate = False, None
         if not stable:
-            own = [p for p in pieces if _compressible(msgs[p.msg], cfg)]
+            own = [p for p in pieces if not msgs[p.msg].verbatim]
             texts = _global(msgs, own, budget - fixed, cfg, counter, compressor.config.on_overflow)
     return _result(messages, msgs, texts, counter, original, budget, stable, stable_rate,
                    time.perf_counter() - start)
 
 
-def _compressible(m: _Msg, cfg: MessagesConfig) -> bool:
-    return not m.verbatim
+def _pieces(msgs: list[_Msg], cfg: MessagesConfig, protect: tuple[str, ...], force: Iterable,
+            with_last_user: bool) -> list[_Piece]:
+    """Segmented text parts of the compressible messages. The stable account also needs the last
+    user message's would-be cost (so that it does not depend on which message is last); that
+    message is output verbatim all the same."""
+    force = tuple(force) if not isinstance(force, str) else (force,)
+    return [_Piece(m.index, j, segment(t, find_protected(t, protect, force)), n)
+            for m in msgs if not m.verbatim or (with_last_user and m.role not in cfg.verbatim_roles)
+            for (j, t), n in zip(m.texts, m.text_tokens) if t.strip()]
 
 
 def _step_rate(ratio: float, step: float) -> float:
