@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Any, Sequence, TextIO
 
-from headroom_lingua.errors import HeadroomLinguaError
+from headroom_lingua.errors import ConfigError, HeadroomLinguaError
 
 DEFAULT_METHODS = ("none", "truncate", "random", "perplexity")
 
@@ -42,7 +42,10 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="none, truncate, random, a scorer name with optional settings "
                         "(perplexity:iterative=true), llmlingua, longllmlingua (default: %(default)s)")
     p.add_argument("--rates", nargs="+", default=["0.5", "0.33", "0.2"], help="keep fractions in (0, 1)")
-    p.add_argument("--limit", type=int, help="examples per suite, sampled with --seed (default: all)")
+    p.add_argument("--limit", nargs="+", default=[],
+                   help="examples per suite, sampled with --seed: N for every suite and/or SUITE=N (default: all)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (0: torch's default); 1 is far faster on a CPU shared with other jobs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", default=DEFAULT_TARGET,
                    help=f"local target model name or folder, or 'stub' (default {DEFAULT_TARGET})")
@@ -75,15 +78,36 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "tokens), ask a target LLM, and report quality with bootstrap CIs."))
 
 
+def parse_limits(values: Sequence[str]) -> tuple[int | None, dict[str, int]]:
+    """``["100", "gsm8k-cot=30"]`` -> (100, {"gsm8k-cot": 30}).
+
+    >>> parse_limits(["squad=100", "squad-multidoc=50"])
+    (None, {'squad': 100, 'squad-multidoc': 50})
+    """
+    limit, per_suite = None, {}
+    for value in values:
+        name, eq, number = value.rpartition("=")
+        try:
+            n = int(number)
+        except ValueError:
+            raise ConfigError(f"--limit: expected N or SUITE=N, got {value!r}") from None
+        if eq:
+            per_suite[name] = n
+        else:
+            limit = n
+    return limit, per_suite
+
+
 def config_from_args(args: argparse.Namespace) -> Any:
     from headroom_lingua_eval.config import EvalConfig
 
     try:
         rates = [float(r) for r in _split(args.rates)]
     except ValueError as exc:
-        raise HeadroomLinguaError(f"--rates: {exc}") from None
+        raise ConfigError(f"--rates: {exc}") from None
+    limit, suite_limits = parse_limits(_split(args.limit))
     return EvalConfig(out=args.out, suites=tuple(_split(args.suites)), methods=tuple(_split(args.methods)),
-                      rates=tuple(rates), limit=args.limit, seed=args.seed, target=args.target,
+                      rates=tuple(rates), limit=limit, suite_limits=suite_limits, seed=args.seed, target=args.target,
                       target_url=args.target_url, target_model=args.target_model, api_key_env=args.api_key_env,
                       target_tokenizer=args.target_tokenizer, scorer_model=args.scorer_model, device=args.device,
                       max_new_tokens=args.max_new_tokens, reference=args.reference, jsonl_path=args.jsonl_path,
@@ -94,6 +118,10 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     """Run the eval the arguments describe; print where the reports are."""
     from headroom_lingua_eval.runner import merge_only, run_eval
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.merge_only:
         out = merge_only(args.out)
     else:

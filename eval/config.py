@@ -33,6 +33,7 @@ class EvalConfig:
             or the peers ``llmlingua`` / ``longllmlingua``. ``none`` always runs: it is the reference.
         rates: keep fractions in (0, 1); every method is held to ``floor(rate * tokens)`` target tokens.
         limit: examples per suite, drawn with ``seed`` (nested: a larger limit extends a smaller one).
+        suite_limits: per-suite limits that override ``limit`` (``{"squad": 100, "gsm8k-cot": 30}``).
         seed: sampling, distractor shuffling, the random baseline and the bootstrap.
         target: a registered target model name, a local HF model folder, or ``stub`` (the test stub).
         target_url: base URL of an OpenAI-compatible endpoint; when set, ``target_model`` names the model.
@@ -53,6 +54,7 @@ class EvalConfig:
     methods: tuple[str, ...] = ("none", "truncate", "random", "perplexity")
     rates: tuple[float, ...] = (0.5, 0.33, 0.2)
     limit: int | None = None
+    suite_limits: dict[str, int] = dataclasses.field(default_factory=dict)
     seed: int = 0
     target: str = DEFAULT_TARGET
     target_url: str = ""
@@ -90,6 +92,13 @@ class EvalConfig:
         if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
                                        or self.limit < 1):
             raise ConfigError(f"limit must be a positive int or None, got {self.limit!r}")
+        if not isinstance(self.suite_limits, dict):
+            raise ConfigError(f"suite_limits must be a dict of suite -> limit, got {self.suite_limits!r}")
+        for suite, n in self.suite_limits.items():
+            if suite not in self.suites:
+                raise ConfigError(f"suite_limits names {suite!r}, which is not among the suites {list(self.suites)}")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ConfigError(f"the limit of suite {suite!r} must be a positive int, got {n!r}")
         for name in ("max_new_tokens", "distractors", "peer_retries"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -103,6 +112,10 @@ class EvalConfig:
             raise ConfigError(f"reference={self.reference!r} is not among the methods {list(self.methods)}")
         if not self.out:
             raise ConfigError("out must name an output folder")
+
+    def limit_for(self, suite: str) -> int | None:
+        """The example limit of ``suite``: its own, else the global one (None: all examples)."""
+        return self.suite_limits.get(suite, self.limit)
 
     @property
     def target_id(self) -> str:

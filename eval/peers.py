@@ -12,7 +12,8 @@ Two incompatibilities of that release with this stack are fixed here, never in s
 Budgets: llmlingua counts ``target_token`` in its scorer's tokenizer. The shared budget (target
 tokens) is converted by the context's token ratio; if the result overshoots the budget by over
 5%, the request is scaled down and retried (``retries`` times). The achieved size is always
-measured in the target's tokens and reported as is.
+measured in the target's tokens and reported as is. Short contexts get shorter segments (see
+``ITERATIVE_SIZE``), else llmlingua would hardly compress them at all.
 
 Example:
     >>> m = LLMLinguaMethod.from_pretrained("llmlingua", "smollm2-135m", counter)  # doctest: +SKIP
@@ -33,6 +34,11 @@ from .methods import Compressed, Method, budget_for
 from .suites import Example
 
 OVERSHOOT = 1.05
+# llmlingua 0.2.2 compresses token-level in segments of ``iterative_size`` (default 200) tokens and
+# leaves a final partial segment as is: a 125-token paragraph asked for 41 tokens came back with 123.
+# Segments of a quarter of the context (32 to 200 tokens) keep that tail small; measured on three
+# SQuAD paragraphs at rate 0.33 (sizes 125/142/271): 58/49/88 tokens instead of 123/141/137.
+ITERATIVE_SIZE, MIN_ITERATIVE_SIZE = 200, 32
 LONGLLMLINGUA_SETTINGS = {  # the settings the LongLLMLingua authors recommend for question-aware use
     "rank_method": "longllmlingua", "condition_in_question": "after_condition", "reorder_context": "sort",
     "dynamic_context_compression_ratio": 0.3, "condition_compare": True, "context_budget": "+100",
@@ -124,6 +130,9 @@ class LLMLinguaMethod(Method):
             if not example.question:
                 raise ConfigError(f"longllmlingua needs a question; example {example.id!r} has none")
             kwargs["question"] = example.question
+        if "iterative_size" not in kwargs:  # llmlingua leaves the last partial segment uncompressed
+            own = self.compressor.get_token_length(example.context, add_special_tokens=False)
+            kwargs["iterative_size"] = int(min(ITERATIVE_SIZE, max(MIN_ITERATIVE_SIZE, own // 4)))
         out = self.compressor.compress_prompt(docs, target_token=max(1.0, target_token), concate_question=False,
                                               **kwargs)
         return out["compressed_prompt"]

@@ -71,7 +71,9 @@ class Suite:
     reference_from_none: bool = False
 
     def load(self, config: "EvalConfig") -> list[Example]:
-        return self.loader(config)
+        """The examples this suite evaluates under ``config`` (its per-suite limit applied)."""
+        limit = config.limit_for(self.name)
+        return self.loader(config if limit == config.limit else dataclasses.replace(config, limit=limit))
 
     def messages(self, example: Example, context: str) -> list[dict[str, str]]:
         """The chat messages sent to the target, with ``context`` in place of the example's."""

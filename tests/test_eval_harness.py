@@ -255,3 +255,21 @@ def test_launcher_ranks_shard_and_rank0_merges_after_all_are_done(tmp_path, data
     single = run(make_config(tmp_path, data_file, out="one"), target, tmp_path)
     strip = lambda rows: [{k: v for k, v in r.items() if k != "compress_seconds"} for r in rows]  # noqa: E731
     assert strip(read_summary(out)) == strip(read_summary(single))
+
+
+def test_per_suite_limits(tmp_path, data_file):
+    from headroom_lingua_eval.cli import parse_limits
+    from headroom_lingua_eval.suites import SUITES
+
+    assert parse_limits(["7", "jsonl=2"]) == (7, {"jsonl": 2})
+    with pytest.raises(ConfigError, match="expected N or SUITE=N"):
+        parse_limits(["jsonl=many"])
+    cfg = make_config(tmp_path, data_file, limit=5, suite_limits={"jsonl": 2})
+    assert cfg.limit_for("jsonl") == 2 and cfg.limit_for("squad") == 5
+    assert [e.id for e in SUITES["jsonl"].load(cfg)] == [e.id for e in SUITES["jsonl"].load(
+        make_config(tmp_path, data_file, limit=5))][:2]
+    assert EvalConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="not among the suites"):
+        make_config(tmp_path, data_file, suite_limits={"squad": 3})
+    with pytest.raises(ConfigError, match="positive int"):
+        make_config(tmp_path, data_file, suite_limits={"jsonl": 0})
