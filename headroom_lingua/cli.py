@@ -34,7 +34,7 @@ def show(text: str, kept: Sequence[tuple[int, int]]) -> str:
 
 
 def _cmd_compress(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .compressor import Compressor, _cached_compressor
+    from .compressor import Compressor
     from .config import CompressionConfig
 
     if cli_multi.wants_documents(args):  # --question/--instruction/--docs: see cli_multi.py
@@ -47,10 +47,7 @@ def _cmd_compress(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     if unknown:
         raise HeadroomLinguaError(f"--no-protect: unknown protector(s) {unknown}; choose from {list(config.protect)}")
     config = config.replace(protect=protect, iterative=args.iterative, on_overflow=args.on_overflow)
-    if config == CompressionConfig():
-        compressor = _cached_compressor(args.model)
-    else:
-        compressor = Compressor.from_pretrained(args.model, device=args.device, config=config)
+    compressor = Compressor.from_pretrained(args.model, device=args.device, config=config)
     result = compressor.compress(text, rate=args.rate, target_tokens=args.target_tokens,
                                  tokenizer=args.tokenizer, force=force)
     if args.json:
