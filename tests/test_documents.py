@@ -228,7 +228,7 @@ def test_ranking_pass_caches_exact_unconditional_surprisal(contrastive, tiny_sco
     rel = contrastive.rank([doc, "Revenue grew 12% in Q3."], "What does the fox do?")
     assert rel.shape == (2,) and np.isfinite(rel).all()
     ids = tiny_scorer.counter.encode(doc)[0]
-    np.testing.assert_allclose(contrastive._cache[doc], tiny_scorer.token_surprisal(ids), atol=1e-4)
+    np.testing.assert_allclose(contrastive._plain(doc), tiny_scorer.token_surprisal(ids), atol=1e-4)
 
 
 def test_contrastive_scores_match_a_direct_computation(contrastive, tiny_scorer):
@@ -261,6 +261,15 @@ def test_contrastive_batches_match_single_calls_and_long_texts_window(contrastiv
         assert np.isfinite(b).all()
     rel = contrastive.rank(texts, "Why?")
     assert np.isfinite(rel).all()
+
+
+def test_contrastive_without_a_document_start_token(contrastive, tiny_scorer):
+    tiny_scorer.prefix_id = None  # the first token has no context: NaN, and units still score
+    doc = "The quick brown fox jumps over the lazy dog."
+    assert np.isfinite(contrastive.rank([doc, "Revenue grew."], "Who jumps?")).all()
+    plain = contrastive._plain(doc)
+    assert np.isnan(plain[0]) and np.isfinite(plain[1:]).all()
+    assert np.isfinite(contrastive.conditioned("Who jumps?").score(segment(doc))).all()
 
 
 def test_contrastive_needs_a_question_and_a_causal_lm(contrastive):
