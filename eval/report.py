@@ -104,7 +104,8 @@ def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
     """A table per suite: the headline metric with its CI, other metrics' means, tests, cost."""
     lines = ["# Evaluation: answer quality against compression ratio", "",
              f"Target `{config.target_id}`, scorer `{config.scorer_model}`, seed {config.seed}, "
-             f"{config.bootstrap} bootstrap resamples; 95% CIs; p: paired bootstrap, two-sided.", ""]
+             f"{config.bootstrap} bootstrap resamples; 95% CIs; Δ: mean of (method - other) on the same "
+             "examples, p: its paired bootstrap test, two-sided; ratio and achieved rate in target tokens.", ""]
     for suite_name in config.suites:
         suite = get_suite(suite_name)
         main, others = suite.metrics[0], suite.metrics[1:]
@@ -160,7 +161,10 @@ def plot(config: EvalConfig, rows: Sequence[dict], path: Path) -> None:
         ax.set_xlabel("achieved compression ratio (target tokens, original / compressed)")
         ax.set_ylabel(f"{main} (mean, 95% CI)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if rows_s:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "no results yet", ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
