@@ -3,7 +3,10 @@
 Kept units come back byte-identical and in order. Where a run of units is dropped, the
 whitespace gaps around it collapse into one gap built only from original characters:
 - inside a line, the gap that preceded the next kept unit (so no doubled space and no space
-  left dangling before punctuation: "Hello world, friend" minus "world" is "Hello, friend");
+  left dangling before punctuation: "Hello world, friend" minus "world" is "Hello, friend"),
+  unless that gap is empty and the next kept unit starts with a word character: then the last
+  non-empty gap of the stretch, so words never fuse ("receptors (VLRs)" minus "receptors (" keeps
+  a space before "VLRs");
 - across lines, the line breaks of the gap that had the most of them, followed by the
   indentation of the line the next kept unit sits on (so layout survives);
 - at the start of the text, the text's own leading whitespace; at the end, its trailing one.
@@ -50,10 +53,15 @@ def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
         later = [i for i in with_breaks if i > 0]
         return gaps[0] + (gaps[later[-1]][_last_break_end(gaps[later[-1]]):] if later else "")
     if not with_breaks:
-        return gaps[-1]
+        return gaps[-1]  # callers choose a non-empty gap where words would fuse (see render)
     most = max(with_breaks, key=lambda i: (counts[i], -i))  # first gap with the most breaks
     last = with_breaks[-1]
     return gaps[most][: _last_break_end(gaps[most])] + gaps[last][_last_break_end(gaps[last]):]
+
+
+def _starts_word(text: str, i: int) -> bool:
+    ch = text[i]
+    return ch.isalnum() or ch == "_"
 
 
 def _break_prefix(units: Units) -> np.ndarray:
@@ -87,6 +95,9 @@ def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     plain = (prefix[first[1:] + 1] - prefix[last[:-1] + 1]) == 0
     seps = [gaps[a] if ok else merge_gaps(gaps[p + 1:a + 1])
             for a, p, ok in zip(first[1:].tolist(), last[:-1].tolist(), plain.tolist())]
+    for r, (a, p) in enumerate(zip(first[1:].tolist(), last[:-1].tolist())):
+        if not seps[r] and _starts_word(text, int(units.starts[a])):
+            seps[r] = next((g for g in reversed(gaps[p + 1:a]) if g), "")  # don't fuse two words
     lead = gaps[0] if first[0] == 0 else merge_gaps(gaps[: first[0] + 1], at_start=True)
     s_list, e_list = units.starts[first].tolist(), units.ends[last].tolist()
     body = [text[s_list[0]:e_list[0]]]

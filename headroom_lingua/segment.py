@@ -20,13 +20,15 @@ from typing import Sequence
 import numpy as np
 import regex
 
-# One CJK ideograph/kana per unit; otherwise a word (letters, digits, marks, with inner
-# apostrophes, hyphens and dots as in "don't", "state-of-the-art", "3.14"); otherwise any single
-# non-space grapheme cluster (punctuation, symbols, emoji with their modifiers).
+# One CJK ideograph/kana per unit; otherwise a word: word characters (letters, digits, marks,
+# not CJK) joined by any run of symbols or punctuation with no space on either side, as in "don't",
+# "state-of-the-art", "3.14", "and/or", "foo(bar" (so removing a unit can never fuse two words);
+# otherwise any single non-space grapheme cluster (punctuation, symbols, emoji with modifiers).
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+_WORD_CHAR = rf"(?:(?!{_CJK})[\p{{L}}\p{{N}}_]\p{{M}}*)"
 _UNIT = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}]\p{M}*"
-    r"|(?:[\p{L}\p{N}_](?![\p{Han}\p{Hiragana}\p{Katakana}])\p{M}*)+"
-    r"(?:(?:['’\-.]|(?<=\p{N}),(?=\p{N}))(?:[\p{L}\p{N}_](?![\p{Han}\p{Hiragana}\p{Katakana}])\p{M}*)+)*"
+    rf"{_CJK}\p{{M}}*"
+    rf"|{_WORD_CHAR}+(?:[^\s\p{{L}}\p{{N}}_\p{{M}}]+{_WORD_CHAR}+)*"
     r"|(?!\s)\X"
     r"|(?=\p{Zs})\X(?<=\S)"  # a space carrying combining marks is one grapheme: keep it whole
 )

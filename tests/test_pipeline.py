@@ -57,14 +57,15 @@ def test_space_with_combining_mark_stays_one_grapheme():
 
 
 def test_words_cjk_and_punctuation():
-    u = segment("Hello, wörld 日本! don't stop 3.14 e\u0301te 👍🏽")
-    assert words_of(u) == ["Hello", ",", "wörld", "日", "本", "!", "don't", "stop", "3.14", "e\u0301te", "👍🏽"]
+    u = segment("Hello, wörld 日本! don't stop 3.14 e\u0301te 👍🏽 ab日c and/or f(x) e.g.")
+    assert words_of(u) == ["Hello", ",", "wörld", "日", "本", "!", "don't", "stop", "3.14", "e\u0301te", "👍🏽",
+                           "ab", "日", "c", "and/or", "f(x", ")", "e.g", "."]
 
 
 def test_protected_span_widens_to_whole_units():
-    text = "call foo_bar(x) now"
+    text = "call foo_bar, x now"
     u = segment(text, [(7, 10)])  # "o_b" inside one word
-    assert words_of(u)[1] == "foo_bar" and u.protected.tolist() == [False, True, False, False, False, False]
+    assert words_of(u)[1] == "foo_bar" and u.protected.tolist() == [False, True, False, False, False]
 
 
 # -- protect -------------------------------------------------------------------------------------
@@ -125,6 +126,9 @@ def test_merge_spans():
     ("line one\r\n  item two", {"one"}, "line\r\n  item two"),
     ("kept\ndropped words", {"dropped", "words"}, "kept"),
     ("x\tcol\ty", {"col"}, "x\ty"),
+    ("Variable lymphocyte receptors (VLRs) are", {"lymphocyte", "receptors", "("}, "Variable VLRs) are"),
+    ("Hello, (world)", {"("}, "Hello, world)"),
+    ("and/or foo(bar) x", {"x"}, "and/or foo(bar)"),
 ])
 def test_render_layout(text, dropped, expected):
     assert drop(text, dropped) == expected
@@ -148,6 +152,19 @@ def test_render_is_a_subsequence_without_new_double_spaces(text, mask_seed):
     if "  " not in text:
         assert "  " not in out
     out.encode("utf-8")  # valid UTF-8: no half characters
+    pos = 0  # words never fuse: two kept spans that meet on word characters keep a separator
+    for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
+        end = out.index(text[s0:e0], pos) + (e0 - s0)
+        start = out.index(text[s1:e1], end)
+        spaced = any(c.isspace() for c in text[e0:s1])  # the original separated them with whitespace
+        if spaced and _spaced_word_char(text[e0 - 1]) and _spaced_word_char(text[s1]):
+            assert start > end, f"{text[s0:e0]!r} fused with {text[s1:e1]!r} in {out!r}"
+        pos = end
+
+
+def _spaced_word_char(ch: str) -> bool:
+    """A word character of a script that separates words with spaces (CJK does not)."""
+    return (ch.isalnum() or ch == "_") and not regex.match(r"[\p{Han}\p{Hiragana}\p{Katakana}]", ch)
 
 
 # -- select --------------------------------------------------------------------------------------
