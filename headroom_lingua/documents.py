@@ -61,6 +61,8 @@ class DocumentsConfig:
             ``(1 + coarse_slack)`` x the tokens left for documents; the fine level cuts the rest.
         dynamic_ratio: spread of the keep weights over the admitted documents' ranks: the most
             relevant gets ``1 + dynamic_ratio``, the least ``1 - dynamic_ratio`` (0: all equal).
+            Defaults (0.0, 0.8) were chosen on 40 SQuAD multi-document prompts by answer survival
+            (119/120 over rates 0.5/0.33/0.2, against 91-107/120 with a slack of 0.3).
         fine: word scores with a causal-LM scorer: ``contrastive`` (question-aware; one extra
             pass over the documents that are not kept whole) or ``surprisal`` (plain
             self-information, taken from the ranking pass: no extra pass). Other scorers are used
@@ -73,8 +75,8 @@ class DocumentsConfig:
 
     order: str = "original"
     separator: str = "\n\n"
-    coarse_slack: float = 0.3
-    dynamic_ratio: float = 0.5
+    coarse_slack: float = 0.0
+    dynamic_ratio: float = 0.8
     fine: str = "contrastive"
     ranker: str = "auto"
     self_weight: float = 0.0
@@ -285,7 +287,7 @@ def _rank(job: _Job, live: list[int], ranker: Any, bar: Any, hooked: list[Any]
     if got.shape != (len(live),):
         raise ValueError(f"ranker {type(chosen).__name__} returned shape {got.shape} for {len(live)} documents")
     relevance = np.full(len(job.docs), -np.inf)
-    relevance[live] = got
+    relevance[live] = np.nan_to_num(got, nan=-np.inf)  # a NaN relevance ranks last
     order = sorted(live, key=lambda i: (-relevance[i], i))
     return relevance, order, fine
 

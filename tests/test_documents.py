@@ -345,7 +345,7 @@ def test_real_model_ranks_and_keeps_the_planted_document(monkeypatch):
         "The harbor of Rotterdam is the largest port in Europe by cargo tonnage handled each year.",
     ]
     q = "Who was the first human to walk on the Moon?"
-    r = compress_documents(docs, question=q, rate=0.3, model=comp)
+    r = compress_documents(docs, question=q, rate=0.4, model=comp)
     assert r.stats[3].rank == 0
-    assert "Armstrong" in r.documents[3]
+    assert r.documents[3] == docs[3]  # kept whole
     assert sum(s.position is None for s in r.stats) >= 3
