@@ -32,8 +32,8 @@ class BenchArgs:
     model: str = "smollm2-135m"
     fine: str = "contrastive"
     self_weight: float = 0.0
-    coarse_slack: float = 0.3
-    dynamic_ratio: float = 0.5
+    coarse_slack: float = 0.0  # DocumentsConfig's defaults
+    dynamic_ratio: float = 0.8
     order: str = "original"
     threads: int = 0  # torch threads (0: torch's default); 1 steadies timings on a shared machine
     out: str = ""
