@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from headroom_lingua.config import checked_fields
 from headroom_lingua.errors import ConfigError
 
 CONFIG_VERSION = 1
@@ -130,15 +131,7 @@ class EvalConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "EvalConfig":
-        data = dict(data)
-        version = data.pop("version", CONFIG_VERSION)
-        if version != CONFIG_VERSION:
-            raise ConfigError(f"config version {version} is not supported (this release reads {CONFIG_VERSION})")
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - fields)
-        if unknown:
-            raise ConfigError(f"unknown config field(s) {unknown}; known fields are {sorted(fields)}")
-        return cls(**data)
+        return cls(**checked_fields(cls, data, CONFIG_VERSION))
 
     def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> None:
         """Write the config (plus ``extra`` facts such as versions, under ``"run"``) as JSON."""

@@ -27,6 +27,20 @@ def _builtin_protectors() -> tuple[str, ...]:
     return tuple(PROTECTORS)
 
 
+def checked_fields(cls: type, data: dict[str, Any], version: int) -> dict[str, Any]:
+    """A dataclass's fields from a serialised dict: the version stamp checked and removed, unknown
+    fields rejected by name (shared by every versioned config of the project)."""
+    data = dict(data)
+    found = data.pop("version", version)
+    if found != version:
+        raise ConfigError(f"config version {found} is not supported (this release reads {version})")
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(f"unknown config field(s) {unknown}; known fields are {sorted(fields)}")
+    return data
+
+
 @dataclasses.dataclass(frozen=True)
 class CompressionConfig:
     """How a prompt is scored and selected; the budget itself is given per call.
@@ -92,14 +106,7 @@ class CompressionConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CompressionConfig":
-        data = dict(data)
-        version = data.pop("version", CONFIG_VERSION)
-        if version != CONFIG_VERSION:
-            raise ConfigError(f"config version {version} is not supported (this release reads {CONFIG_VERSION})")
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - fields)
-        if unknown:
-            raise ConfigError(f"unknown config field(s) {unknown}; known fields are {sorted(fields)}")
+        data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:
             data["protect"] = tuple(data["protect"])
         return cls(**data)
