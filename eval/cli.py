@@ -46,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="examples per suite, sampled with --seed: N for every suite and/or SUITE=N (default: all)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (0: torch's default); 1 is far faster on a CPU shared with other jobs")
+    p.add_argument("--batch-size", type=int, default=16,
+                   help="prompts of one example answered in one padded batch by a local target (concurrent "
+                        "requests for an HTTP one); 1: one at a time")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", default=DEFAULT_TARGET,
                    help=f"local target model name or folder, or 'stub' (default {DEFAULT_TARGET})")
@@ -126,7 +129,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         out = merge_only(args.out)
     else:
         out = run_eval(config_from_args(args), resume=args.resume, cache_dir=args.cache_dir or None,
-                       shard=args.shard, progress=not args.no_progress)
+                       shard=args.shard, progress=not args.no_progress, batch_size=args.batch_size)
     if (out / "summary.md").is_file():
         stdout.write((out / "summary.md").read_text(encoding="utf-8"))
         stdout.write(f"\nreports in {out}\n")

@@ -8,6 +8,10 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
 - ``random``: a seeded random unit drop to the budget (``RandomScorer``, no protected spans);
 - any scorer of ``headroom_lingua.scorers.SCORERS`` (``perplexity`` loads ``scorer_model``),
   through the project's own segment/select/render pipeline;
+- ``documents``: the project's question-aware compression of the example's documents
+  (``headroom_lingua.documents``: coarse ranking by question perplexity, rank-weighted
+  allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
+  as settings, e.g. ``documents:fine=surprisal`` or ``documents:order=relevance``;
 - ``llmlingua``, ``longllmlingua``: the peers, through the ``llmlingua`` package (see ``peers``).
 
 Example:
@@ -103,6 +107,26 @@ class ScorerMethod(Method):
         return Compressed(r.text, r.original_tokens, r.compressed_tokens, r.budget, r.seconds)
 
 
+class DocumentsMethod(Method):
+    """``headroom_lingua.documents.compress_documents`` over the example's documents (its context
+    as one document when it has none), steered by its question. The question stays out of the
+    compressed text and the budget: the suite's template places it, as for every other method."""
+
+    def __init__(self, name: str, compressor: Any, config: Any):
+        self.name, self.compressor, self.config = name, compressor, config
+
+    def compress(self, example: Example, rate: float) -> Compressed:
+        from headroom_lingua.documents import compress_documents
+
+        counter = self.compressor.counter()
+        docs = list(example.documents) or [example.context]
+        original = counter.count(example.context)
+        budget = budget_for(original, rate)
+        r = compress_documents(docs, question=example.question or None, target_tokens=budget,
+                               model=self.compressor, config=self.config, question_in_prompt=False)
+        return Compressed(r.text, original, counter.count(r.text), budget, r.seconds)
+
+
 def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
     """(name, config overrides) of ``name[:field=value,...]``; values are JSON where they parse,
     ``protect`` takes names joined by ``+`` (empty: none).
@@ -127,7 +151,24 @@ def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def known_methods() -> list[str]:
-    return sorted({"none", "truncate", "random", *PEERS, *SCORERS})
+    return sorted({"none", "truncate", "random", "documents", *PEERS, *SCORERS})
+
+
+def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
+    """``documents[:field=value,...]``: fields of ``DocumentsConfig`` and ``CompressionConfig``."""
+    from headroom_lingua import Compressor
+    from headroom_lingua.documents import DocumentsConfig
+
+    doc_fields = {f.name for f in dataclasses.fields(DocumentsConfig)}
+    comp_fields = set(CompressionConfig().to_dict())
+    unknown = sorted(set(overrides) - doc_fields - comp_fields)
+    if unknown:
+        raise ConfigError(f"method {spec!r}: unknown field(s) {unknown}; fields are "
+                          f"{sorted(doc_fields | comp_fields)}")
+    doc_cfg = DocumentsConfig().replace(**{k: v for k, v in overrides.items() if k in doc_fields})
+    cfg = CompressionConfig(on_overflow="drop").replace(**{k: v for k, v in overrides.items() if k in comp_fields})
+    scorer = get_scorer("perplexity", name_or_path=config.scorer_model, device=config.device, config=cfg)
+    return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), doc_cfg)
 
 
 def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
@@ -142,6 +183,8 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
 
         return LLMLinguaMethod.from_pretrained(name, config.scorer_model, counter, retries=config.peer_retries,
                                                device=config.device, **overrides)
+    if name == "documents":
+        return _documents_method(spec, overrides, counter, config)
     base = BASELINE_CONFIG if name in ("truncate", "random") else CompressionConfig(on_overflow="drop")
     try:
         cfg = base.replace(**overrides)

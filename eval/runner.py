@@ -150,28 +150,25 @@ def shard_file(out: Path, index: int, count: int) -> Path:
     return out / "records" / f"shard-{index:03d}-of-{count:03d}.jsonl"
 
 
-def evaluate_one(suite: Suite, example: Example, method: Method, method_name: str, rate: float, target: Target,
-                 cache: AnswerCache, config: EvalConfig, reference: str | None) -> dict[str, Any]:
-    """Compress, ask the target (through the cache), score: one record. A compression failure
-    becomes a record with ``error`` (retried on resume); a target failure propagates."""
+def compress_item(suite: Suite, example: Example, method: Method, method_name: str, rate: float
+                  ) -> tuple[dict[str, Any], Any, list[dict[str, str]] | None]:
+    """(record so far, compression, messages for the target). A compression failure becomes a
+    record with ``error`` (retried on resume) and no messages."""
     rec: dict[str, Any] = {"suite": suite.name, "id": example.id, "method": method_name, "rate": rate}
     try:
         comp = method.compress(example, rate)
     except Exception as exc:  # a method failing on an input is a result to report, not a crash
         rec["error"] = f"{type(exc).__name__}: {exc}"
         rec["traceback"] = traceback.format_exc(limit=4)
-        return rec
-    if suite.reference_from_none and method_name != "none" and reference is None:
+        return rec, None, None
+    return rec, comp, suite.messages(example, comp.text)
+
+
+def finish_record(rec: dict[str, Any], comp: Any, messages: list[dict[str, str]], suite: Suite, example: Example,
+                  answer: str, seconds: float, cached: bool, reference: str | None) -> dict[str, Any]:
+    """Score ``answer`` and complete the record."""
+    if suite.reference_from_none and rec["method"] != "none" and reference is None:
         raise RuntimeError(f"{suite.name}/{example.id}: the answer to the uncompressed prompt is missing")
-    messages = suite.messages(example, comp.text)
-    max_new = config.max_new_tokens or suite.max_new_tokens
-    key = cache.key(target.name, messages, max_new, suite.stop)
-    answer, seconds, cached = cache.get(key), 0.0, True
-    if answer is None:
-        start = time.perf_counter()
-        answer = target.generate(messages, max_new, suite.stop)
-        seconds, cached = time.perf_counter() - start, False
-        cache.put(key, answer, seconds, target=target.name, request=json.dumps(messages, ensure_ascii=False))
     gold = (reference if reference is not None else answer,) if suite.reference_from_none else example.answers
     rec.update({
         "original_tokens": comp.original_tokens, "compressed_tokens": comp.compressed_tokens,
@@ -184,16 +181,65 @@ def evaluate_one(suite: Suite, example: Example, method: Method, method_name: st
     return rec
 
 
+def evaluate_example(suite: Suite, example: Example, items: list[tuple[Method, str, float]], target: Target,
+                     cache: AnswerCache, config: EvalConfig, reference: str | None,
+                     batch_size: int = 1) -> list[dict[str, Any]]:
+    """Every (method, rate) item of one example: compress all, ask the target for the answers the
+    cache lacks (``batch_size`` prompts per call of ``target.generate_batch``), score. Records come
+    back in ``items`` order; a target failure propagates."""
+    max_new = config.max_new_tokens or suite.max_new_tokens
+    staged = []
+    for method, name, rate in items:
+        rec, comp, messages = compress_item(suite, example, method, name, rate)
+        key = cache.key(target.name, messages, max_new, suite.stop) if messages is not None else ""
+        staged.append((rec, comp, messages, key))
+    answers: dict[str, tuple[str, float, bool]] = {}
+    missing: dict[str, list[dict[str, str]]] = {}
+    for _, _, messages, key in staged:
+        if messages is None or key in answers or key in missing:
+            continue
+        hit = cache.get(key)
+        if hit is not None:
+            answers[key] = (hit, 0.0, True)
+        else:
+            missing[key] = messages
+    keys = list(missing)
+    for lo in range(0, len(keys), max(1, batch_size)):
+        chunk = keys[lo:lo + max(1, batch_size)]
+        start = time.perf_counter()
+        replies = target.generate_batch([missing[k] for k in chunk], max_new, suite.stop)
+        seconds = (time.perf_counter() - start) / len(chunk)  # per answer: the batch's time shared out
+        for k, reply in zip(chunk, replies):
+            cache.put(k, reply, seconds, target=target.name, request=json.dumps(missing[k], ensure_ascii=False))
+            answers[k] = (reply, seconds, False)
+    out = []
+    for rec, comp, messages, key in staged:
+        if messages is None:
+            out.append(rec)
+            continue
+        answer, seconds, cached = answers[key]
+        if rec["method"] == "none" and reference is None:
+            reference = answer
+        out.append(finish_record(rec, comp, messages, suite, example, answer, seconds, cached, reference))
+    return out
+
+
 def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None = None,
              methods: Mapping[str, Method] | None = None, cache_dir: str | Path | None = None,
-             shard: str = "", progress: bool = True) -> Path:
+             shard: str = "", progress: bool = True, batch_size: int = 1) -> Path:
     """Run (or resume) an evaluation and write its reports; returns the output folder.
 
     ``target`` and ``methods`` (name -> ``Method``) replace the ones the config names, for tests
     and for embedding the harness; method names missing from ``methods`` are built from the config.
+    ``batch_size``: prompts of one example answered together (``Target.generate_batch``); local
+    models decode a batch in about the time of one prompt, so long answers (gsm8k-cot) gain most.
+    Greedy answers from a padded batch can differ from unbatched ones where two tokens tie within
+    rounding; the answer cache keeps whichever came first.
     """
     from tqdm.auto import tqdm
 
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be an int >= 1, got {batch_size!r}")
     index, count, merge_here = shard_position(shard)
     out = prepare_out(config, resume, index, count)
     shard_file(out, index, count).with_suffix(".done").unlink(missing_ok=True)
@@ -209,18 +255,26 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
                 suite = get_suite(suite_name)
                 examples = suite.load(config)
                 expected[suite_name] = [e.id for e in examples]
-                todo = [(e, m, r) for e in examples[index::count] for m, r in plan(config, list(config.methods))
-                        if (suite_name, e.id, m, r) not in done]
+                todo = [(e, [(m, r) for m, r in plan(config, list(config.methods))
+                             if (suite_name, e.id, m, r) not in done]) for e in examples[index::count]]
+                todo = [(e, pairs) for e, pairs in todo if pairs]
                 label = f"{suite_name}" + (f" [shard {index}/{count}]" if count > 1 else "")
-                for ex, name, rate in tqdm(todo, desc=label, unit="item", disable=not progress, dynamic_ncols=True):
-                    if name not in built:
-                        built[name] = make_method(name, target.counter, config)
+                bar = tqdm(total=sum(len(p) for _, p in todo), desc=label, unit="item", disable=not progress,
+                           dynamic_ncols=True)
+                for ex, pairs in todo:
+                    for name, _ in pairs:
+                        if name not in built:
+                            built[name] = make_method(name, target.counter, config)
                     ref = done.get((suite_name, ex.id, "none", 1.0), {}).get("answer")
-                    rec = evaluate_one(suite, ex, built[name], name, rate, target, cache, config, ref)
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    recs = evaluate_example(suite, ex, [(built[n], n, r) for n, r in pairs], target, cache,
+                                            config, ref, batch_size)
+                    for rec in recs:
+                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                        if not rec.get("error"):
+                            done[record_key(rec)] = rec
                     fh.flush()
-                    if not rec.get("error"):
-                        done[record_key(rec)] = rec
+                    bar.update(len(recs))
+                bar.close()
     finally:
         cache.close()
     mark_shard_done(out, index, count)

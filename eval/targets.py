@@ -1,7 +1,9 @@
 """Target LLMs: the models that answer the (compressed) prompts.
 
 A target has a ``name`` (its identity in the answer cache), a ``counter`` (its tokenizer: every
-budget is counted in it) and ``generate(messages, max_new_tokens, stop)`` with greedy decoding.
+budget is counted in it) and ``generate(messages, max_new_tokens, stop)`` with greedy decoding;
+``generate_batch`` answers several conversations at once (local models: one padded batch per
+group of similar lengths; HTTP: concurrent requests).
 
 - ``HFTarget``: a local Hugging Face causal LM (a registered name such as
   ``qwen2.5-coder-0.5b-instruct``, or a folder), prompted through its chat template.
@@ -40,6 +42,10 @@ class Target(abc.ABC):
     def generate(self, messages: Messages, max_new_tokens: int, stop: Sequence[str] = ()) -> str:
         """The model's greedy reply to ``messages``, cut before the first ``stop`` string."""
 
+    def generate_batch(self, batch: Sequence[Messages], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        """Replies to several conversations, in order; one at a time unless a target does better."""
+        return [self.generate(m, max_new_tokens, stop) for m in batch]
+
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:
     """``text`` up to the earliest stop string (exclusive), stripped.
@@ -67,22 +73,61 @@ class HFTarget(Target):
             raise ConfigError(f"target {name_or_path!r} has no chat template; use an instruct/chat model")
         return cls(model, tokenizer, str(name_or_path))
 
+    # Rows of one padded batch: at most this many tokens in all, and padding at most this share
+    # of the batch (prompts are grouped by length, so short ones don't pay for long ones).
+    MAX_BATCH_TOKENS = 32768
+    MAX_PADDING = 0.25
+
     def generate(self, messages: Messages, max_new_tokens: int, stop: Sequence[str] = ()) -> str:
+        return self.generate_batch([messages], max_new_tokens, stop)[0]
+
+    def generate_batch(self, batch: Sequence[Messages], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        tok = self.tokenizer
+        ids = [list(tok.apply_chat_template(list(m), add_generation_prompt=True, return_dict=True)["input_ids"])
+               for m in batch]
+        replies: list[str] = [""] * len(ids)
+        for group in length_groups([len(x) for x in ids], self.MAX_BATCH_TOKENS, self.MAX_PADDING):
+            for i, reply in zip(group, self._generate_padded([ids[i] for i in group], max_new_tokens, stop)):
+                replies[i] = reply
+        return replies
+
+    def _generate_padded(self, rows: list[list[int]], max_new_tokens: int, stop: Sequence[str]) -> list[str]:
         import torch
         from transformers import GenerationConfig
 
         tok = self.tokenizer
-        inputs = tok.apply_chat_template(list(messages), add_generation_prompt=True, return_tensors="pt",
-                                         return_dict=True).to(self.model.device)
         eos = self.model.generation_config.eos_token_id or tok.eos_token_id
-        pad = tok.pad_token_id if tok.pad_token_id is not None else eos
+        pad = tok.pad_token_id if tok.pad_token_id is not None else (eos[0] if isinstance(eos, list) else eos)
+        width = max(len(r) for r in rows)
+        # Left padding: every row's last prompt token sits at the same position, where decoding starts.
+        input_ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows], device=self.model.device)
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows], device=self.model.device)
         # An explicit config: greedy, whatever sampling defaults the model folder ships.
         gen = GenerationConfig(do_sample=False, max_new_tokens=max_new_tokens, eos_token_id=eos,
                                pad_token_id=pad, stop_strings=list(stop) or None)
         with torch.inference_mode():
-            out = self.model.generate(**inputs, generation_config=gen, tokenizer=tok)
-        reply = tok.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)  # new tokens only
-        return cut_at_stop(reply, stop)
+            out = self.model.generate(input_ids=input_ids, attention_mask=mask, generation_config=gen, tokenizer=tok)
+        return [cut_at_stop(tok.decode(row[width:], skip_special_tokens=True), stop) for row in out]  # new tokens only
+
+
+def length_groups(lengths: Sequence[int], max_tokens: int, max_padding: float) -> list[list[int]]:
+    """Indices grouped for padded batches: sorted by length, a group grows while its padded size
+    stays within ``max_tokens`` and its padding within ``max_padding`` of that size.
+
+    >>> length_groups([100, 900, 110, 880, 95], max_tokens=4096, max_padding=0.25)
+    [[4, 0, 2], [3, 1]]
+    """
+    groups: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        group = groups[-1] if groups else None
+        if group is not None:
+            width, total = lengths[i], sum(lengths[j] for j in group) + lengths[i]
+            padded = width * (len(group) + 1)
+            if padded <= max_tokens and padded - total <= max_padding * padded:
+                group.append(i)
+                continue
+        groups.append([i])
+    return groups
 
 
 class OpenAITarget(Target):
@@ -109,6 +154,15 @@ class OpenAITarget(Target):
             model=self.model, messages=list(messages), temperature=0, max_tokens=max_new_tokens,
             **({"stop": list(stop)[:4]} if stop else {}))
         return cut_at_stop(reply.choices[0].message.content or "", stop)
+
+    def generate_batch(self, batch: Sequence[Messages], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        """Concurrent requests (at most 8 in flight), replies in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if len(batch) <= 1:
+            return [self.generate(m, max_new_tokens, stop) for m in batch]
+        with ThreadPoolExecutor(max_workers=min(8, len(batch))) as pool:
+            return list(pool.map(lambda m: self.generate(m, max_new_tokens, stop), batch))
 
 
 class WordCounter:

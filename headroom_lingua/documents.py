@@ -219,17 +219,28 @@ class _Job:
     compressor: Any
     counter: Any
     force: tuple
+    question_in_prompt: bool = True
+
+    @property
+    def shown_question(self) -> str | None:
+        """The question as the returned text carries it (None when the caller places it)."""
+        return self.question if self.question_in_prompt else None
 
     def assemble(self, texts: Iterable[str]) -> str:
-        return assemble(self.instruction, texts, self.question, self.cfg.separator)
+        return assemble(self.instruction, texts, self.shown_question, self.cfg.separator)
 
 
 def compress_documents(documents: Any, *, question: str | None = None, instruction: str | None = None,
                        rate: float | None = None, target_tokens: int | None = None, tokenizer: Any = None,
                        model: Any = None, force: Iterable = (), ranker: Any = None, order: str | None = None,
-                       config: DocumentsConfig | None = None, progress: bool = False) -> DocumentsResult:
+                       config: DocumentsConfig | None = None, progress: bool = False,
+                       question_in_prompt: bool = True) -> DocumentsResult:
     """Compress documents (a list of str, or one str) for a question, under one budget that
     covers instruction + documents + question as assembled. Only documents are compressed.
+
+    ``question_in_prompt=False`` is for callers that put the question into their own template:
+    the question still steers ranking and word scores, but the returned ``text`` and the budget
+    cover the instruction (if any) and the documents only.
 
     ``ranker``: a name in ``rankers.RANKERS`` or a ``Ranker``; ``order``: see ``DocumentsConfig``;
     ``model``: a name, folder or ``Compressor`` (its scorer, budget tokenizer and protection are
@@ -245,7 +256,8 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
     docs = check_documents(documents)
     job = _Job(docs, _optional_text(question, "question"), _optional_text(instruction, "instruction"),
                (config or DocumentsConfig()).replace(**({"order": order} if order is not None else {})),
-               resolve_compressor(model), None, tuple(force) if not isinstance(force, str) else (force,))
+               resolve_compressor(model), None, tuple(force) if not isinstance(force, str) else (force,),
+               bool(question_in_prompt))
     job.counter = job.compressor.counter(tokenizer)
     original_text = job.assemble(docs)
     original = job.counter.count(original_text)
@@ -357,8 +369,8 @@ def _spans_in_assembly(job: _Job, doc_spans: dict[int, list[tuple[int, int]]]) -
     for i, doc in enumerate(job.docs):
         out += [(pos + s, pos + e) for s, e in doc_spans.get(i, [])]
         pos += len(doc) + sep
-    if job.question is not None:
-        out.append((pos, pos + len(job.question)))
+    if job.shown_question is not None:
+        out.append((pos, pos + len(job.shown_question)))
     return out
 
 

@@ -38,6 +38,7 @@ class BenchArgs:
     rates: tuple[float, ...] = (0.5,)
     scorer: str = "random"  # random (fast; ratios do not depend on the scorer) or perplexity
     tokenizer: str = "cl100k"
+    threads: int = 0  # torch threads (0: torch's default); 1 avoids stalls on a shared machine
     seed: int = 0
     out: str = ""
 
@@ -104,6 +105,10 @@ def run(args: BenchArgs) -> dict:
     from headroom_lingua import Compressor
     from headroom_lingua.scorers import RandomScorer
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     comp = Compressor.from_pretrained() if args.scorer == "perplexity" else Compressor(RandomScorer(seed=0))
     convs = chats(args)
     summary = []

@@ -349,3 +349,19 @@ def test_real_model_ranks_and_keeps_the_planted_document(monkeypatch):
     assert r.stats[3].rank == 0
     assert r.documents[3] == docs[3]  # kept whole
     assert sum(s.position is None for s in r.stats) >= 3
+
+
+def test_question_out_of_the_prompt_still_steers_but_is_not_returned_or_counted(fake):
+    rng = np.random.default_rng(3)
+    docs = [_doc(rng, 40) for _ in range(5)]
+    docs.insert(2, "The Zorbania treaty was signed in 1854 by the river council.")
+    q = "When was the Zorbania treaty signed?"
+    counter = get_counter("cl100k")
+    original = counter.count("\n\n".join(docs))
+    r = compress_documents(docs, question=q, target_tokens=original // 4, model=fake,
+                           ranker=KeywordRanker("Zorbania"), question_in_prompt=False)
+    assert q not in r.text and r.original_tokens == original
+    assert r.text == "\n\n".join(r.documents[i] for i in r.order)
+    assert r.compressed_tokens == counter.count(r.text) <= r.budget == original // 4
+    assert r.stats[2].rank == 0 and "1854" in r.documents[2]  # the question still ranks documents
+    assert r.kept and max(e for _, e in r.kept) <= len("\n\n".join(docs))  # spans of the docs-only assembly
