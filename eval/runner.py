@@ -1,7 +1,7 @@
 """The evaluation loop: for each example, ``none`` then every (method, rate); one JSON record each.
 
 Records are appended to ``OUT/records/shard-I-of-N.jsonl`` as they finish, so an interrupted run
-loses at most the item in flight and ``resume=True`` skips what is done (failed items are retried).
+loses at most the example in flight and ``resume=True`` skips what is done (failed items are retried).
 Answers also go through the on-disk ``AnswerCache``. Examples are split across processes by
 position (``examples[i::n]``): under ``accelerate launch --multi_gpu --num_processes N`` (also on
 CPUs) each process takes its rank's slice, and rank 0 merges every shard's records once all have
@@ -204,8 +204,8 @@ def evaluate_example(suite: Suite, example: Example, items: list[tuple[Method, s
         else:
             missing[key] = messages
     keys = list(missing)
-    for lo in range(0, len(keys), max(1, batch_size)):
-        chunk = keys[lo:lo + max(1, batch_size)]
+    for lo in range(0, len(keys), batch_size):
+        chunk = keys[lo:lo + batch_size]
         start = time.perf_counter()
         replies = target.generate_batch([missing[k] for k in chunk], max_new, suite.stop)
         seconds = (time.perf_counter() - start) / len(chunk)  # per answer: the batch's time shared out
@@ -226,13 +226,14 @@ def evaluate_example(suite: Suite, example: Example, items: list[tuple[Method, s
 
 def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None = None,
              methods: Mapping[str, Method] | None = None, cache_dir: str | Path | None = None,
-             shard: str = "", progress: bool = True, batch_size: int = 1) -> Path:
+             shard: str = "", progress: bool = True, batch_size: int = 16) -> Path:
     """Run (or resume) an evaluation and write its reports; returns the output folder.
 
     ``target`` and ``methods`` (name -> ``Method``) replace the ones the config names, for tests
     and for embedding the harness; method names missing from ``methods`` are built from the config.
-    ``batch_size``: prompts of one example answered together (``Target.generate_batch``); local
-    models decode a batch in about the time of one prompt, so long answers (gsm8k-cot) gain most.
+    ``batch_size``: prompts of one example answered together (``Target.generate_batch``); decoding
+    is memory-bound, so a local model answers a batch far faster than its prompts one by one, and
+    long answers (gsm8k-cot) gain most.
     Greedy answers from a padded batch can differ from unbatched ones where two tokens tie within
     rounding; the answer cache keeps whichever came first.
     """

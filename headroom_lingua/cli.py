@@ -46,7 +46,8 @@ def _cmd_compress(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     unknown = sorted(set(args.no_protect or []) - set(config.protect))
     if unknown:
         raise HeadroomLinguaError(f"--no-protect: unknown protector(s) {unknown}; choose from {list(config.protect)}")
-    config = config.replace(protect=protect, iterative=args.iterative, on_overflow=args.on_overflow)
+    config = config.replace(protect=protect, iterative=args.iterative, on_overflow=args.on_overflow,
+                            protect_share=args.protect_share)
     compressor = Compressor.from_pretrained(args.model, device=args.device, config=config)
     result = compressor.compress(text, rate=args.rate, target_tokens=args.target_tokens,
                                  tokenizer=args.tokenizer, force=force)
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--iterative", action="store_true", help="LLMLingua's iterative conditional scoring")
     c.add_argument("--on-overflow", choices=("raise", "drop"), default="raise",
                    help="when protected text alone exceeds the budget")
+    c.add_argument("--protect-share", type=float, default=1.0, metavar="S",
+                   help="largest share of the budget protected spans take for sure; the rest compete on "
+                        "their scores (default 1: all protected spans kept)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")

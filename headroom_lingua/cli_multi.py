@@ -55,7 +55,7 @@ def _compressor(args: argparse.Namespace) -> Any:
     if unknown:
         raise HeadroomLinguaError(f"--no-protect: unknown protector(s) {unknown}; choose from {list(config.protect)}")
     changes = {"protect": tuple(p for p in config.protect if p not in set(getattr(args, "no_protect", None) or []))}
-    for name in ("iterative", "on_overflow"):
+    for name in ("iterative", "on_overflow", "protect_share"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     config = config.replace(**changes)

@@ -152,7 +152,7 @@ class Compressor:
         costs = np.bincount(owner, minlength=len(units))
         keep, used = select(scores, costs, units.protected, plan.budget,
                             count=lambda m: counter.count(render(units, m)[0]),
-                            on_overflow=self.config.on_overflow)
+                            on_overflow=self.config.on_overflow, protect_share=self.config.protect_share)
         text, spans = render(units, keep)
         return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name)
 

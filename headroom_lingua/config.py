@@ -53,6 +53,10 @@ class CompressionConfig:
         on_overflow: what happens when protected text alone exceeds the budget: ``raise``
             a ``BudgetError`` (default) or ``drop`` protected spans too (lowest-scoring first,
             whole spans only, after every unprotected unit) so that the budget still holds.
+        protect_share: the largest share of the budget protected text may take for sure (1.0,
+            the default: all of it). Below 1, when protected spans would take more, the
+            best-scoring ones that fit the share are kept and the rest compete with ordinary
+            words on their scores, so that a tight budget is not spent on numbers alone.
         window: most tokens the scorer feeds the model in one forward pass. Longer inputs are
             scored in windows, so memory is bounded by the window, not by the input.
         overlap: tokens of preceding context each later window re-reads, so that no token is
@@ -66,6 +70,7 @@ class CompressionConfig:
     reduction: str = "mean"
     protect: tuple[str, ...] = dataclasses.field(default_factory=_builtin_protectors)
     on_overflow: str = "raise"
+    protect_share: float = 1.0
     window: int = 2048
     overlap: int = 128
     iterative: bool = False
@@ -92,6 +97,9 @@ class CompressionConfig:
             raise ConfigError(f"window={self.window} is too small; use at least 16 tokens")
         if not isinstance(self.overlap, int) or not 0 <= self.overlap < self.window // 2:
             raise ConfigError(f"overlap must be an int in [0, window // 2), got {self.overlap!r}")
+        if isinstance(self.protect_share, bool) or not isinstance(self.protect_share, (int, float)) \
+                or not 0 <= self.protect_share <= 1:
+            raise ConfigError(f"protect_share must be a number in [0, 1], got {self.protect_share!r}")
         if not isinstance(self.iterative, bool):
             raise ConfigError(f"iterative must be a bool, got {self.iterative!r}")
 

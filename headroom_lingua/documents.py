@@ -339,7 +339,8 @@ def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, 
         try:
             masks, used = select_pieces([units[i] for i in active], [scores[i] for i in active], budget,
                                         job.counter, count, weights=weights,
-                                        on_overflow="raise" if len(active) > 1 else "drop")
+                                        on_overflow="raise" if len(active) > 1 else "drop",
+                                        protect_share=job.compressor.config.protect_share)
             return active, masks, used
         except BudgetError:
             active.pop()

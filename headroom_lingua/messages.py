@@ -276,7 +276,7 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
                 stable, stable_rate = False, None
         if not stable:
             own = [p for p in pieces if not msgs[p.msg].verbatim]
-            texts = _global(msgs, own, budget - fixed, cfg, counter, compressor.config.on_overflow)
+            texts = _global(msgs, own, budget - fixed, cfg, counter, compressor.config)
     return _result(messages, msgs, texts, counter, original, budget, stable, stable_rate,
                    time.perf_counter() - start)
 
@@ -364,7 +364,7 @@ def _fit_soft(own: list[_Piece], room: int, counter: Any) -> list[np.ndarray]:
 
 
 def _global(msgs: list[_Msg], pieces: list[_Piece], room: int, cfg: MessagesConfig, counter: Any,
-            on_overflow: str) -> dict[tuple[int, int | None], str]:
+            compression: Any) -> dict[tuple[int, int | None], str]:
     """One selection over all pieces; keep weights fall with the user turns after each message."""
     users_after = np.cumsum([m.role == "user" for m in msgs][::-1])[::-1]  # users at or after each index
     weights = []
@@ -374,7 +374,7 @@ def _global(msgs: list[_Msg], pieces: list[_Piece], room: int, cfg: MessagesConf
         weights.append(cfg.age_decay ** age * (cfg.tool_weight if m.role == "tool" else 1.0))
     masks, _ = select_pieces([p.units for p in pieces], [p.scores for p in pieces], room, counter,
                              count=lambda ms: _count_pieces(pieces, ms, counter), weights=weights,
-                             on_overflow=on_overflow)
+                             on_overflow=compression.on_overflow, protect_share=compression.protect_share)
     return {(p.msg, p.part): render(p.units, k)[0] for p, k in zip(pieces, masks)}
 
 

@@ -58,10 +58,11 @@ def percentile_keys(scores: np.ndarray, weight: float) -> np.ndarray:
 
 def select_pieces(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
                   count: Callable[[list[np.ndarray]], int], weights: Sequence[float] | None = None,
-                  on_overflow: str = "raise") -> tuple[list[np.ndarray], int]:
+                  on_overflow: str = "raise", protect_share: float = 1.0) -> tuple[list[np.ndarray], int]:
     """One keep-mask per piece, jointly the most top-ranked units whose assembled output
     (``count(masks)``) fits ``budget``, and that count. Protected units are kept; when they alone
-    exceed the budget, ``BudgetError`` (``on_overflow="raise"``) or they become droppable."""
+    exceed the budget, ``BudgetError`` (``on_overflow="raise"``) or they become droppable;
+    ``protect_share`` as in ``select``."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
@@ -79,5 +80,6 @@ def select_pieces(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget:
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]
 
-    keep, used = select(key, costs, protected, budget, count=lambda m: count(split(m)), on_overflow=on_overflow)
+    keep, used = select(key, costs, protected, budget, count=lambda m: count(split(m)), on_overflow=on_overflow,
+                        protect_share=protect_share)
     return split(keep), used

@@ -33,13 +33,17 @@ def ranking(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget: int,
            count: Callable[[np.ndarray], int], on_overflow: str = "raise",
-           fill_tries: int = FILL_TRIES) -> tuple[np.ndarray, int]:
+           fill_tries: int = FILL_TRIES, protect_share: float = 1.0) -> tuple[np.ndarray, int]:
     """The keep-mask with the most top-ranked units whose rendered text fits ``budget`` tokens,
     and that text's token count. Raises ``BudgetError`` when protected units alone exceed the
     budget and ``on_overflow == "raise"``; with ``"drop"`` protected units become droppable
-    (after every unprotected one)."""
+    (after every unprotected one). ``protect_share < 1``: when protected units would take more
+    than that share of the budget, only the top-scoring ones that fit in the share are sure to
+    be kept; the others compete with unprotected units on their scores."""
     scores = np.asarray(scores, dtype=np.float64)
     protected = np.asarray(protected, dtype=bool)
+    if protect_share < 1.0 and protected.any():
+        protected = _within_share(scores, protected, int(protect_share * budget), count)
     base = protected.copy()
     order = ranking(scores, ~protected)
     base_count = count(base)
@@ -83,6 +87,24 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
         else:
             keep[j] = False
     return keep, used
+
+
+def _within_share(scores: np.ndarray, protected: np.ndarray, share: int,
+                  count: Callable[[np.ndarray], int]) -> np.ndarray:
+    """The protected units that stay protected under a token share: all of them if they fit,
+    else the longest prefix of their ranking whose rendered text fits ``share`` tokens."""
+    if count(protected) <= share:
+        return protected
+    order = ranking(scores, protected)
+    lo, hi = 0, len(order)  # the top ``lo`` fit; the top ``hi`` do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        m = np.zeros_like(protected)
+        m[order[:mid]] = True
+        lo, hi = (mid, hi) if count(m) <= share else (lo, mid)
+    kept = np.zeros_like(protected)
+    kept[order[:lo]] = True
+    return kept
 
 
 def _refine(fits: Callable[[int], bool], cache: dict[int, int], cum: np.ndarray, k: int, budget: int,

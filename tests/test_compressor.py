@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom_lingua import BudgetError, CompressionConfig, Compressor, InputError
+from headroom_lingua import BudgetError, CompressionConfig, Compressor, ConfigError, InputError
 from headroom_lingua.budget import HFTokenCounter, get_counter
 from headroom_lingua.protect import find_protected
 from headroom_lingua.render import render
@@ -135,6 +137,21 @@ def test_protected_overflow_raise_and_drop():
     dropping = Compressor(LengthScorer(), config=CompressionConfig(on_overflow="drop"), tokenizer="cl100k")
     r = dropping.compress(text, target_tokens=10)
     assert r.compressed_tokens <= 10 and "0x" in r.text  # protected ids outrank plain words
+
+
+def test_protect_share_leaves_room_for_words_when_numbers_would_fill_the_budget():
+    text = ("In 1656 the plague killed 1.25 million people; by 1709 and 1720 some 14% had died, "
+            "and in 1649 another 300,000 were lost, while the city rebuilt its walls, churches and markets.")
+    plain = Compressor(LengthScorer(), tokenizer="cl100k").compress(text, target_tokens=28)
+    shared = Compressor(LengthScorer(), config=CompressionConfig(protect_share=0.5),
+                        tokenizer="cl100k").compress(text, target_tokens=28)
+    numbers = re.findall(r"\d[\d.,%]*\d%?|\d", text)
+    assert all(n in plain.text for n in numbers)  # default: every number kept, the budget goes to them
+    assert shared.compressed_tokens <= 28
+    words = lambda t: {w for w in re.findall(r"[A-Za-z]{4,}", t)}  # noqa: E731
+    assert len(words(shared.text)) > len(words(plain.text))  # the share left room for long words
+    with pytest.raises(ConfigError, match="protect_share"):
+        CompressionConfig(protect_share=1.5)
 
 
 def test_force_keeps_caller_spans():

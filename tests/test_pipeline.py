@@ -195,6 +195,32 @@ def test_select_overflow_raise_and_drop():
     assert used == 2 and keep.tolist() == [False, True, True, False]  # protected outrank unprotected
 
 
+@pytest.mark.parametrize("share", [0.0, 0.25, 0.5, 0.8, 1.0])
+def test_select_protect_share_caps_what_protected_units_take_for_sure(share):
+    rng = np.random.default_rng(7)
+    scores = rng.normal(size=40)
+    prot = np.zeros(40, bool)
+    prot[::3] = True  # 14 protected units of one word each
+    budget = 20
+    keep, used = select(scores, np.ones(40), prot, budget, count=count_words, protect_share=share)
+    assert used == keep.sum() <= budget
+    cap = int(share * budget)
+    if share == 1.0:
+        assert keep[prot].all()  # all protected fit: the share changes nothing
+    else:
+        sure = np.flatnonzero(prot)[np.argsort(-scores[prot], kind="stable")][:cap]
+        assert keep[sure].all()  # the best-scoring protected units that fit the share are kept
+        rest = np.flatnonzero(~keep)
+        # everything else was ranked on its score alone: no dropped unit outscores a kept competitor
+        competitors = np.setdiff1d(np.flatnonzero(keep), sure)
+        if len(rest) and len(competitors):
+            assert scores[rest].max() <= scores[competitors].min()
+    few = np.zeros(40, bool)
+    few[:3] = True  # protected units inside the share are all kept, as without one
+    keep, _ = select(scores, np.ones(40), few, budget, count=count_words, protect_share=max(share, 0.2))
+    assert keep[:3].all()
+
+
 def test_select_fills_around_a_unit_too_big_to_fit():
     costs = {0: 1, 1: 5, 2: 1, 3: 1}
     count = lambda m: sum(costs[i] for i in np.flatnonzero(m))  # noqa: E731
