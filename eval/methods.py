@@ -124,7 +124,8 @@ class DocumentsMethod(Method):
         budget = budget_for(original, rate)
         r = compress_documents(docs, question=example.question or None, target_tokens=budget,
                                model=self.compressor, config=self.config, question_in_prompt=False)
-        return Compressed(r.text, original, counter.count(r.text), budget, r.seconds)
+        # The assembly of the documents is the context itself, so the result's counts are the context's.
+        return Compressed(r.text, original, r.compressed_tokens, budget, r.seconds)
 
 
 def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
