@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
 import json
 import math
 from typing import Any
@@ -155,6 +156,13 @@ def known_methods() -> list[str]:
     return sorted({"none", "truncate", "random", "documents", *PEERS, *SCORERS})
 
 
+@functools.lru_cache(maxsize=8)
+def _model_scorer(name: str, model: str, device: str, cfg: CompressionConfig) -> Scorer:
+    """One loaded scorer per (name, model, device, config) in a run: methods that share them
+    (``perplexity`` and ``documents`` with default settings) share one copy of the model."""
+    return get_scorer(name, name_or_path=model, device=device, config=cfg)
+
+
 def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
     """``documents[:field=value,...]``: fields of ``DocumentsConfig`` and ``CompressionConfig``."""
     from headroom_lingua import Compressor
@@ -168,7 +176,7 @@ def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounte
                           f"{sorted(doc_fields | comp_fields)}")
     doc_cfg = DocumentsConfig().replace(**{k: v for k, v in overrides.items() if k in doc_fields})
     cfg = CompressionConfig(on_overflow="drop").replace(**{k: v for k, v in overrides.items() if k in comp_fields})
-    scorer = get_scorer("perplexity", name_or_path=config.scorer_model, device=config.device, config=cfg)
+    scorer = _model_scorer("perplexity", config.scorer_model, config.device, cfg)
     return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), doc_cfg)
 
 
@@ -198,7 +206,7 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
     elif name in MODEL_FREE:
         scorer = get_scorer(name, seed=config.seed)
     elif name in SCORERS:  # model-backed scorers load the scorer model
-        scorer = get_scorer(name, name_or_path=config.scorer_model, device=config.device, config=cfg)
+        scorer = _model_scorer(name, config.scorer_model, config.device, cfg)
     else:
         raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
     return ScorerMethod(spec, scorer, counter, cfg)
