@@ -263,6 +263,40 @@ def test_contrastive_batches_match_single_calls_and_long_texts_window(contrastiv
     assert np.isfinite(rel).all()
 
 
+def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatch):
+    """The padded-batch path (taken on accelerators) gives the per-row path's ranking, cached
+    surprisals, scores and compressed text; forced on CPU, with batches small enough to split."""
+    from headroom_lingua import Compressor
+    from headroom_lingua.documents import compress_documents
+    from headroom_lingua.scorers import contrastive as module
+    from headroom_lingua.scorers.contrastive import ContrastiveScorer
+
+    docs = ["The quick brown fox jumps over the lazy dog.", "Revenue grew 12% in Q3 to $4.1M.",
+            "Paris is the capital of France. " * 6, "short", "The order #A-1192 ships on May 3."]
+    question = "When does order A-1192 ship?"
+
+    def run():
+        scorer = ContrastiveScorer(tiny_scorer)
+        rel = scorer.rank(docs, question)
+        plain = [scorer._plain(d) for d in docs]
+        scores = scorer.conditioned(question).score_batch([segment(d) for d in docs])
+        text = compress_documents(docs, question=question, rate=0.5, model=Compressor(tiny_scorer)).text
+        return rel, plain, scores, text
+
+    want = run()
+    forwards = []
+    real = module._run_batch
+    monkeypatch.setattr(module, "_batched", lambda base: True)
+    monkeypatch.setattr(module, "ROW_BATCH_TOKENS", 160)
+    monkeypatch.setattr(module, "_run_batch", lambda base, rows: forwards.append(len(rows)) or real(base, rows))
+    got = run()
+    assert max(forwards) > 1 and len(forwards) > 1  # really batched, and really split into batches
+    np.testing.assert_allclose(got[0], want[0], atol=1e-5)
+    for a, b in [*zip(got[1], want[1]), *zip(got[2], want[2])]:
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert got[3] == want[3]
+
+
 def test_contrastive_without_a_document_start_token(contrastive, tiny_scorer):
     tiny_scorer.prefix_id = None  # the first token has no context: NaN, and units still score
     doc = "The quick brown fox jumps over the lazy dog."

@@ -16,9 +16,11 @@ Cost: the ranking pass runs ``[doc ; question]`` for every document, which also 
 document token's unconditional surprisal (the question comes after it, so it cannot leak). Those
 are cached by text, so the fine level only adds the conditional pass ``[question ; doc]``, and
 only for the documents the coarse level kept (and not expected to be kept whole). Each document
-(or window) is its own forward pass, so attention never spans documents and nothing is padded,
-and the LM head runs only where a surprisal is wanted. Documents longer than one window are
-scored in windows that re-read ``config.overlap`` tokens, so memory is bounded by the window.
+(or window) is its own row, so attention never spans documents, and the LM head runs only where a
+surprisal is wanted. On CPU each row is its own forward pass, unpadded; on an accelerator rows
+run as right-padded batches and the LM head once per batch (see ``run_rows``). Documents longer
+than one window are scored in windows that re-read ``config.overlap`` tokens, so memory is
+bounded by the window.
 
 Example:
     >>> scorer = ContrastiveScorer.from_pretrained("smollm2-135m")            # doctest: +SKIP
@@ -47,6 +49,7 @@ to the question when ranking (off by default, see the module docstring)."""
 
 CACHE_TOKENS = 4_000_000  # unconditional surprisals kept, in tokens (4 bytes each)
 LAZY_TOKENS = 262_144  # tokens whose hidden states wait for the LM head (2 x hidden size bytes each)
+ROW_BATCH_TOKENS = 16_384  # padded tokens (rows x longest row) per forward pass on an accelerator
 
 
 @dataclasses.dataclass
@@ -77,12 +80,13 @@ def _head_nll(base: PerplexityScorer, hidden: Any, targets: Any) -> np.ndarray:
     """(n,) float32 surprisal of ``targets`` given the (n, d) hidden states that predict them.
     The head runs a chunk of positions at a time; cross-entropy is taken in the logits' own dtype
     (bf16 logits are already rounded to ~0.06 nats; upcasting them would cost a third more)."""
-    F = base._torch.nn.functional
-    out = np.empty(len(targets), dtype=np.float32)
-    for c in range(0, len(targets), HEAD_CHUNK):
-        logits = base._head(hidden[c:c + HEAD_CHUNK])  # (chunk, vocab)
-        out[c:c + HEAD_CHUNK] = F.cross_entropy(logits, targets[c:c + HEAD_CHUNK], reduction="none").float().cpu().numpy()
-    return out
+    torch = base._torch
+    chunk = HEAD_CHUNK if hidden.device.type == "cpu" else 8 * HEAD_CHUNK  # (chunk, vocab) logits at once
+    parts = [torch.nn.functional.cross_entropy(base._head(hidden[c:c + chunk]), targets[c:c + chunk],
+                                               reduction="none").float() for c in range(0, len(targets), chunk)]
+    if not parts:
+        return np.empty(0, dtype=np.float32)
+    return torch.cat(parts).cpu().numpy()  # one device-to-host copy
 
 
 @dataclasses.dataclass
@@ -102,10 +106,12 @@ class _Lazy:
     def get(self, base: PerplexityScorer) -> np.ndarray:
         if self.value is None:
             with base._torch.inference_mode():
-                nll = _head_nll(base, self.hidden, self.targets)
-            self.value = np.concatenate(([np.nan], nll)).astype(np.float32) if self.nan_first else nll
-            self.hidden = self.targets = None  # free the hidden states
+                self._set(_head_nll(base, self.hidden, self.targets))
         return self.value
+
+    def _set(self, nll: np.ndarray) -> None:
+        self.value = np.concatenate(([np.nan], nll)).astype(np.float32) if self.nan_first else nll
+        self.hidden = self.targets = None  # free the hidden states
 
     def split(self, n: int) -> tuple["_Lazy", "_Lazy"]:
         """The first ``n`` tokens and the rest (before ``get``)."""
@@ -128,21 +134,90 @@ def _row_lazy(base: PerplexityScorer, row: _Row) -> _Lazy:
     return _Lazy(None, targets, row.a == 0, np.concatenate(([np.nan], nll)).astype(np.float32) if row.a == 0 else nll)
 
 
+def resolve(base: PerplexityScorer, items: Sequence[Any]) -> None:
+    """Compute the surprisals of the unresolved ``_Lazy`` among ``items``. On an accelerator their
+    hidden states go through the LM head together (one device-to-host copy); on CPU one by one."""
+    todo = [z for z in items if isinstance(z, _Lazy) and z.value is None]
+    if not todo:
+        return
+    if len(todo) == 1 or not _batched(base):
+        for z in todo:
+            z.get(base)
+        return
+    torch = base._torch
+    with torch.inference_mode():
+        nll = _head_nll(base, torch.cat([z.hidden for z in todo]), torch.cat([z.targets for z in todo]))
+    pos = 0
+    for z in todo:
+        n = len(z.targets)
+        z._set(nll[pos:pos + n])
+        pos += n
+
+
+def _batched(base: PerplexityScorer) -> bool:
+    """Rows run as padded batches: on an accelerator, for models with a separate LM head."""
+    return base.device.type != "cpu" and base._split
+
+
+def _batches(rows: Sequence[_Row], max_tokens: int) -> list[list[int]]:
+    """Row indices in batches of similar length, each at most ``max_tokens`` once padded."""
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
+    out: list[list[int]] = []
+    for i in order:
+        if out and (len(out[-1]) + 1) * len(rows[i].ids) <= max_tokens:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def _run_batch(base: PerplexityScorer, rows: Sequence[_Row]) -> list[_Lazy]:
+    """One forward pass over right-padded rows. No attention mask is needed: with causal attention
+    a real token never sees the padding after it, and positions count from 0 in every row."""
+    torch = base._torch
+    width = max(len(r.ids) for r in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    for j, r in enumerate(rows):
+        ids[j, :len(r.ids)] = torch.tensor(r.ids)
+    ids = ids.to(base.device)
+    hidden = base._decoder(input_ids=ids, use_cache=False).last_hidden_state  # (b, width, d)
+    out = []
+    for j, r in enumerate(rows):
+        a, b = max(r.a, 1), r.b
+        out.append(_Lazy(hidden[j, a - 1:b - 1].clone(), ids[j, a:b], r.a == 0))
+    return out
+
+
 def run_rows(base: PerplexityScorer, rows: Sequence[_Row], on_batch: Callable[[int], None] | None = None,
              lazy: bool = False) -> list[Any]:
-    """The wanted surprisals (``ids[a:b]``) of each row, one forward pass per row; with ``lazy``,
-    ``_Lazy`` objects that compute them on demand.
+    """The wanted surprisals (``ids[a:b]``) of each row; with ``lazy``, ``_Lazy`` objects that
+    compute them on demand.
 
-    Rows run one at a time, without padding or masks: on CPU that measured fastest (10 rows of
-    ~160 tokens: 0.72x the time of one 1,600-token sequence, where padded batches took 0.75x
-    and packing the rows into one sequence with a block-diagonal mask 1.23x)."""
-    out = []
+    On CPU rows run one at a time, without padding or masks: that measured fastest there (10 rows
+    of ~160 tokens: 0.72x the time of one 1,600-token sequence, where padded batches took 0.75x
+    and packing the rows into one sequence with a block-diagonal mask 1.23x). On an accelerator a
+    forward pass of a few hundred tokens costs the same as one of thousands (launch and Python
+    overhead), so rows of similar length run together, right-padded, up to ``ROW_BATCH_TOKENS``
+    padded tokens per pass, and (unless ``lazy``) each batch's LM head runs once."""
+    if not rows:
+        return []
+    out: list[Any] = [None] * len(rows)
     with base._torch.inference_mode():
-        for row in rows:
-            item = _row_lazy(base, row)
-            out.append(item if lazy else item.get(base))
+        if not _batched(base):
+            for i, row in enumerate(rows):
+                item = _row_lazy(base, row)
+                out[i] = item if lazy else item.get(base)
+                if on_batch is not None:
+                    on_batch(len(row.ids))
+            return out
+        for group in _batches(rows, ROW_BATCH_TOKENS):
+            items = _run_batch(base, [rows[i] for i in group])
+            if not lazy:
+                resolve(base, items)
+            for i, item in zip(group, items):
+                out[i] = item if lazy else item.value
             if on_batch is not None:
-                on_batch(len(row.ids))
+                on_batch(sum(len(rows[i].ids) for i in group))
     return out
 
 
@@ -258,8 +333,10 @@ class ContrastiveScorer(Scorer, Ranker):
         done = run_rows(self.base, [_Row(r.ids, r.a, len(r.ids)) for r in rows], self.on_batch, lazy=True)
         best = np.full(len(documents), -np.inf)
         parts: dict[int, list[_Lazy]] = collections.defaultdict(list)
-        for row, (d, _), lazy in zip(rows, owner, done):
-            doc_part, q_part = lazy.split(row.b - row.a)
+        split = [lazy.split(row.b - row.a) for row, lazy in zip(rows, done)]
+        if q:
+            resolve(self.base, [q_part for _, q_part in split])
+        for (d, _), (doc_part, q_part) in zip(owner, split):
             parts[d].append(doc_part)
             if q:
                 best[d] = max(best[d], -float(np.mean(q_part.get(self.base))))
@@ -280,6 +357,7 @@ class ContrastiveScorer(Scorer, Ranker):
             raise ConfigError("ContrastiveScorer.score needs a question: use scorer.conditioned(question)")
         q = self._question_ids(self.question, suffix=False) if contrast else []
         encoded = [self.counter.encode(u.text) for u in batch]
+        resolve(self.base, [p for u in batch for p in self._cache.get(u.text, ())])  # cached, still lazy
         rows, plan = [], []
         for i, (ids, _) in enumerate(encoded):
             ids = list(ids)
