@@ -297,6 +297,28 @@ def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatc
     assert got[3] == want[3]
 
 
+def test_surprisal_cache_keeps_its_bounds_and_running_total(contrastive, tiny_scorer, monkeypatch):
+    from headroom_lingua.scorers import contrastive as module
+
+    docs = [f"Document {i}: the quick brown fox jumps over the lazy dog {i} times." for i in range(8)]
+    sizes = {d: len(tiny_scorer.counter.encode(d)[0]) for d in docs}
+    monkeypatch.setattr(module, "CACHE_TOKENS", 3 * max(sizes.values()))
+    monkeypatch.setattr(module, "LAZY_TOKENS", 2 * max(sizes.values()))
+    for d in docs:
+        contrastive.rank([d], "What does the fox do?")  # caches d's tokens as lazy hidden states
+    cache = contrastive._cache
+
+    def lazy():
+        return sum(len(p) for v in cache.values() for p in v if isinstance(p, module._Lazy) and p.value is None)
+
+    assert list(cache) == docs[-len(cache):] and 1 < len(cache) < len(docs)  # least recent went first
+    assert lazy() <= module.LAZY_TOKENS
+    assert cache.tokens == sum(len(p) for v in cache.values() for p in v)
+    contrastive._plain(docs[-2])  # resolving frees hidden states but keeps the token count
+    contrastive.rank([docs[-2]], "Who?")  # re-caching a text replaces its entry
+    assert cache.tokens == sum(len(p) for v in cache.values() for p in v) <= module.CACHE_TOKENS
+
+
 def test_contrastive_without_a_document_start_token(contrastive, tiny_scorer):
     tiny_scorer.prefix_id = None  # the first token has no context: NaN, and units still score
     doc = "The quick brown fox jumps over the lazy dog."

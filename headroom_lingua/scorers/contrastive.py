@@ -221,6 +221,26 @@ def run_rows(base: PerplexityScorer, rows: Sequence[_Row], on_batch: Callable[[i
     return out
 
 
+class _SurprisalCache(collections.OrderedDict):
+    """text -> its unconditional surprisal parts (arrays or ``_Lazy``), least recent first, with
+    the running total of their tokens (a part's length does not change when it is resolved)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens = 0
+
+    def put(self, text: str, parts: list[Any]) -> None:
+        old = self.pop(text, None)
+        if old is not None:
+            self.tokens -= sum(len(p) for p in old)
+        self[text] = parts
+        self.tokens += sum(len(p) for p in parts)
+
+    def drop_oldest(self) -> None:
+        _, parts = self.popitem(last=False)
+        self.tokens -= sum(len(p) for p in parts)
+
+
 class ContrastiveScorer(Scorer, Ranker):
     """Contrastive (question-conditioned) surprisal as unit scores; question perplexity as ranking.
 
@@ -246,7 +266,7 @@ class ContrastiveScorer(Scorer, Ranker):
         self.separator, self.self_weight, self.contrast_weight = separator, float(self_weight), float(contrast_weight)
         self.counter, self.config = base.counter, base.config
         self.on_batch: Callable[[int], None] | None = None
-        self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+        self._cache = _SurprisalCache()
 
     @classmethod
     def from_pretrained(cls, name_or_path: str = "smollm2-135m", device: str = "auto", dtype: str = "auto",
@@ -291,15 +311,14 @@ class ContrastiveScorer(Scorer, Ranker):
     def _remember(self, text: str, parts: list[Any]) -> None:
         """Cache a text's unconditional surprisal (arrays or ``_Lazy`` parts), least recent out
         first once the cache holds over ``CACHE_TOKENS`` tokens or ``LAZY_TOKENS`` hidden states."""
-        self._cache[text] = parts
-        self._cache.move_to_end(text)
+        cache = self._cache
+        cache.put(text, parts)
 
-        def size(lazy_only: bool) -> int:
-            return sum(len(p) for v in self._cache.values() for p in v
-                       if not lazy_only or (isinstance(p, _Lazy) and p.value is None))
+        def lazy() -> int:  # only counted when the total could exceed the bound (it is O(entries))
+            return sum(len(p) for v in cache.values() for p in v if isinstance(p, _Lazy) and p.value is None)
 
-        while len(self._cache) > 1 and (size(False) > CACHE_TOKENS or size(True) > LAZY_TOKENS):
-            self._cache.popitem(last=False)
+        while len(cache) > 1 and (cache.tokens > CACHE_TOKENS or (cache.tokens > LAZY_TOKENS and lazy() > LAZY_TOKENS)):
+            cache.drop_oldest()
 
     def _plain(self, text: str) -> np.ndarray | None:
         """The cached unconditional surprisal of ``text``'s tokens, or None."""
