@@ -83,12 +83,19 @@ def squad_prompts(args: BenchArgs) -> list[dict]:
 def load_prompts(args: BenchArgs) -> list[dict]:
     if not args.prompts:
         return squad_prompts(args)
-    rows = [json.loads(line) for line in Path(args.prompts).read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = Path(args.prompts)
+    if not path.is_file():
+        sys.exit(f"--prompts {args.prompts}: no such file (write one with --save-prompts)")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not rows:
+        sys.exit(f"--prompts {args.prompts}: the file holds no prompts")
     return rows[: args.questions]
 
 
 def random_model_dir(shape_dir: str) -> str:
-    """A temporary model folder: ``shape_dir``'s config and tokenizer files plus random weights."""
+    """A temporary model folder (removed at exit): ``shape_dir``'s config and tokenizer files plus
+    random weights."""
+    import atexit
     import shutil
     import tempfile
 
@@ -96,6 +103,7 @@ def random_model_dir(shape_dir: str) -> str:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     src, dst = Path(shape_dir), Path(tempfile.mkdtemp(prefix="random-lm-"))
+    atexit.register(shutil.rmtree, dst, ignore_errors=True)
     for f in src.iterdir():
         if f.is_file() and f.suffix in (".json", ".jinja", ".txt", ".model") and f.name != "provenance.json":
             shutil.copy(f, dst / f.name)
