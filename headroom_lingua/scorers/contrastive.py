@@ -122,13 +122,11 @@ class _Lazy:
 
 def _row_lazy(base: PerplexityScorer, row: _Row) -> _Lazy:
     """One forward pass over ``row.ids``; the surprisal of ids[a:b], to be computed on demand."""
-    torch = base._torch
-    ids = torch.tensor([row.ids], device=base.device)  # (1, t)
-    a, b = max(row.a, 1), row.b
-    targets = ids[0, a:b]  # the hidden state at p predicts the token at p + 1
     if base._split:
-        hidden = base._decoder(input_ids=ids, use_cache=False).last_hidden_state[0, a - 1:b - 1]  # (n, d)
-        return _Lazy(hidden.clone(), targets, row.a == 0)
+        return _run_batch(base, [row])[0]
+    ids = base._torch.tensor([row.ids], device=base.device)  # (1, t)
+    a, b = max(row.a, 1), row.b
+    targets = ids[0, a:b]  # the logits at p predict the token at p + 1
     logits = base.model(input_ids=ids, use_cache=False).logits[0, a - 1:b - 1]  # no separate head
     nll = base._torch.nn.functional.cross_entropy(logits, targets, reduction="none").float().cpu().numpy()
     return _Lazy(None, targets, row.a == 0, np.concatenate(([np.nan], nll)).astype(np.float32) if row.a == 0 else nll)
@@ -172,8 +170,9 @@ def _batches(rows: Sequence[_Row], max_tokens: int) -> list[list[int]]:
 
 
 def _run_batch(base: PerplexityScorer, rows: Sequence[_Row]) -> list[_Lazy]:
-    """One forward pass over right-padded rows. No attention mask is needed: with causal attention
-    a real token never sees the padding after it, and positions count from 0 in every row."""
+    """One forward pass over right-padded rows (a model with a separate LM head). No attention mask
+    is needed: with causal attention a real token never sees the padding after it, and positions
+    count from 0 in every row. A single row has no padding at all."""
     torch = base._torch
     width = max(len(r.ids) for r in rows)
     ids = torch.zeros((len(rows), width), dtype=torch.long)
@@ -183,7 +182,7 @@ def _run_batch(base: PerplexityScorer, rows: Sequence[_Row]) -> list[_Lazy]:
     hidden = base._decoder(input_ids=ids, use_cache=False).last_hidden_state  # (b, width, d)
     out = []
     for j, r in enumerate(rows):
-        a, b = max(r.a, 1), r.b
+        a, b = max(r.a, 1), r.b  # the hidden state at p predicts the token at p + 1
         out.append(_Lazy(hidden[j, a - 1:b - 1].clone(), ids[j, a:b], r.a == 0))
     return out
 
