@@ -276,9 +276,9 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
         relevance, rank_order, scorers = _rank(job, live, ranker, bar, hooked)
         kept = coarse(rank_order, doc_tokens, budget - fixed, job.cfg.coarse_slack) if relevance is not None else live
         units, scores = _score_kept(job, kept, doc_tokens, budget - fixed, relevance is not None, scorers, bar)
+        active, masks, used = _fit(job, kept, units, scores, budget, relevance is not None, scorers[1])
     finally:
         _close(bar, hooked)
-    active, masks, used = _fit(job, kept, units, scores, budget, weighted=relevance is not None)
     return _result(job, original_text, original, budget, used, relevance, active, units, masks,
                    time.perf_counter() - start)
 
@@ -305,27 +305,31 @@ def _rank(job: _Job, live: list[int], ranker: Any, bar: Any, hooked: list[Any]
 
 
 def _score_kept(job: _Job, kept: list[int], doc_tokens: list[int], room: int, weighted: bool,
-                scorers: tuple[Any, Any], bar: Any) -> tuple[dict[int, Units], dict[int, np.ndarray]]:
-    """Units and fine-level scores of the admitted documents. Those the weighted allocation will
-    keep whole are scored by the cheap scorer (cached surprisal): their scores barely matter."""
-    fine, cheap = scorers
+                scorers: tuple[Any, Any], bar: Any) -> tuple[dict[int, Units], dict[int, np.ndarray | None]]:
+    """Units and fine-level scores of the admitted documents. Those the weighted allocation is
+    expected to keep whole get no scores yet (None): whether a document is kept whole does not
+    depend on its scores (its units' keys are percentiles), so ``_fit`` scores one only if the
+    selection cuts into it after all."""
+    fine, _ = scorers
     units = {i: segment(job.docs[i], find_protected(job.docs[i], job.compressor.config.protect, job.force))
              for i in kept}
     whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
+    cut = [i for i in kept if i not in whole]
     if bar is not None:
-        bar.total += sum(doc_tokens[i] for i in kept if i not in whole)
+        bar.total += sum(doc_tokens[i] for i in cut)
         bar.refresh()
-    scores: dict[int, np.ndarray] = {}
-    for scorer, group in ((fine, [i for i in kept if i not in whole]), (cheap, [i for i in kept if i in whole])):
-        scores.update(zip(group, scorer.score_batch([units[i] for i in group]) if group else []))
+    scores: dict[int, np.ndarray | None] = {i: None for i in whole}
+    scores.update(zip(cut, fine.score_batch([units[i] for i in cut]) if cut else []))
     return units, scores
 
 
-def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, np.ndarray], budget: int,
-         weighted: bool) -> tuple[list[int], list[np.ndarray], int]:
+def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, np.ndarray | None], budget: int,
+         weighted: bool, later: Any) -> tuple[list[int], list[np.ndarray], int]:
     """Select jointly over the kept documents (most relevant first in ``kept``). If their
     protected text overflows, the least relevant document goes, until one is left; that one may
-    then lose protected spans too (only instruction and question are never cut)."""
+    then lose protected spans too (only instruction and question are never cut). Documents
+    without scores (expected whole) are selected on placeholder scores; if one is cut after all,
+    the ``later`` scorer scores it (plain surprisal, cached from ranking) and the selection reruns."""
     active = list(kept)
     while True:
         order = output_order(active, job.cfg.order if weighted else "original")
@@ -336,14 +340,19 @@ def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, 
             return job.counter.count(job.assemble(t for t in (texts[i] for i in order) if t.strip()))
 
         weights = [rank_weights(len(active), job.cfg.dynamic_ratio)[pos[i]] for i in active] if weighted else None
+        given = [scores[i] if scores[i] is not None else np.zeros(len(units[i])) for i in active]
         try:
-            masks, used = select_pieces([units[i] for i in active], [scores[i] for i in active], budget,
+            masks, used = select_pieces([units[i] for i in active], given, budget,
                                         job.counter, count, weights=weights,
                                         on_overflow="raise" if len(active) > 1 else "drop",
                                         protect_share=job.compressor.config.protect_share)
-            return active, masks, used
         except BudgetError:
             active.pop()
+            continue
+        short = [i for i, m in zip(active, masks) if scores[i] is None and not m.all()]
+        if not short:
+            return active, masks, used
+        scores.update(zip(short, later.score_batch([units[i] for i in short])))
 
 
 def _progress_bar(progress: bool, tokens: int) -> Any:

@@ -143,6 +143,50 @@ def test_more_relevant_documents_keep_a_larger_share(fake):
     assert [s.rank for s in r.stats] == [3, 0, 2, 1]
 
 
+class RecordingScorer(RandomScorer):
+    """RandomScorer that records the texts it scores."""
+
+    def __init__(self):
+        super().__init__(seed=3)
+        self.seen: list[str] = []
+
+    def score(self, units, rate=None):
+        self.seen.append(units.text)
+        return super().score(units, rate)
+
+
+def test_documents_kept_whole_are_never_scored():
+    rng = np.random.default_rng(4)
+    docs = [_doc(rng, n) for n in (20, 25, 30, 120, 150)]
+    scorer = RecordingScorer()
+    ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([5.0, 4.0, 3.0, 2.0, 1.0])})()
+    cfg = DocumentsConfig(coarse_slack=10.0, dynamic_ratio=0.8)  # admit all: the short, relevant ones fit whole
+    r = compress_documents(docs, question="q?", rate=0.5, model=Compressor(scorer, tokenizer="cl100k"),
+                           ranker=ranker, config=cfg)
+    whole = [i for i, (d, out) in enumerate(zip(docs, r.documents)) if out == d]
+    assert {0, 1} <= set(whole) and 4 not in whole
+    assert not set(scorer.seen) & {docs[i] for i in whole}  # no scores spent on them
+    assert docs[4] in scorer.seen and r.compressed_tokens <= r.budget
+
+
+def test_a_document_expected_whole_but_cut_is_scored_and_selected_as_usual(monkeypatch):
+    import headroom_lingua.documents as documents_module
+
+    rng = np.random.default_rng(5)
+    docs = [_doc(rng, 60) for _ in range(4)]
+    ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([1.0, 4.0, 2.0, 3.0])})()
+    cfg = DocumentsConfig(coarse_slack=10.0, dynamic_ratio=0.6)
+    out = {}
+    for label, guess in (("none whole", lambda kept, *a: set()), ("all whole", lambda kept, *a: set(kept))):
+        monkeypatch.setattr(documents_module, "whole_documents", guess)  # a right and a wrong estimate
+        scorer = RecordingScorer()
+        out[label] = compress_documents(docs, question="q?", rate=0.5, model=Compressor(scorer, tokenizer="cl100k"),
+                                        ranker=ranker, config=cfg)
+        assert sorted(scorer.seen) == sorted(docs)  # every document is cut, so every one was scored
+    assert out["all whole"].documents == out["none whole"].documents
+    assert out["all whole"].compressed_tokens <= out["all whole"].budget
+
+
 def test_orders_place_documents_by_relevance(fake):
     docs = ["alpha " * 20, "beta " * 20, "gamma " * 20]
     ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([1.0, 3.0, 2.0])})()
