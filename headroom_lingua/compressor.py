@@ -164,7 +164,7 @@ def _cached_compressor(name_or_path: str) -> Compressor:
 
 def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_tokens: int | None = None,
              tokenizer: Any = None, model: Any = None, force: Iterable = (), question: str | None = None,
-             instruction: str | None = None, order: str | None = None) -> CompressionResult:
+             instruction: str | None = None, order: str | None = None, ranker: Any = None) -> CompressionResult:
     """Compress one prompt to a token budget; the model is loaded once per process and reused.
 
     ``model``: a registered name (default ``"smollm2-135m"``), a local model folder, or a
@@ -174,7 +174,8 @@ def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_t
     Multi-document prompts: ``prompt`` may be a list of documents; with ``question`` and/or
     ``instruction`` (kept byte-identical, inside the budget) the call is question-aware and
     returns a ``DocumentsResult`` (see ``headroom_lingua.documents``; ``order``: ``original``,
-    ``relevance`` or ``both_ends``).
+    ``relevance`` or ``both_ends``; ``ranker``: ``question_perplexity`` (default with a causal LM),
+    ``overlap`` (the fast mode: no ranking pass) or a ``Ranker``).
 
     Example:
         >>> from headroom_lingua import compress
@@ -182,12 +183,13 @@ def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_t
         >>> print(r.compressed_tokens, r.ratio)  # doctest: +SKIP
     """
     # -- multi-document / question-aware dispatch (headroom_lingua.documents) --
-    if question is not None or instruction is not None or order is not None or not isinstance(prompt, str):
+    if (question is not None or instruction is not None or order is not None or ranker is not None
+            or not isinstance(prompt, str)):
         from .documents import compress_documents
 
         return compress_documents(prompt, question=question, instruction=instruction, rate=rate,
                                   target_tokens=target_tokens, tokenizer=tokenizer, model=model, force=force,
-                                  order=order)
+                                  order=order, ranker=ranker)
     # -- end of dispatch --
     if model is None:
         compressor = _cached_compressor(DEFAULT_MODEL)

@@ -14,7 +14,9 @@ GPU speed without the weights (a device machine cannot fetch them): save the pro
 them and the model's config and tokenizer files, and build randomly initialised weights of the same
 shape there. Times are then real, answer survival and ranking are meaningless. ``--peer
 longllmlingua`` times the llmlingua package's LongLLMLingua on the same prompts and model in the
-same process (its compress time against the same bare forward):
+same process (its compress time against the same bare forward; one call per prompt, as its cost,
+unless ``--peer-retries`` asks it to retry an output over the budget). ``--ranker overlap`` ranks by
+word overlap and skips the LM's ranking pass:
 
     python scripts/bench_documents.py --questions 20 --save-prompts runs/prompts.jsonl
     python scripts/bench_documents.py --prompts prompts.jsonl --model SHAPE_DIR --random-init \
@@ -45,12 +47,14 @@ class BenchArgs:
     coarse_slack: float = 0.0  # DocumentsConfig's defaults
     dynamic_ratio: float = 0.8
     order: str = "original"
+    ranker: str = "auto"  # DocumentsConfig.ranker: "overlap" skips the ranking pass of the LM
     threads: int = 0  # torch threads (0: torch's default); 1 steadies timings on a shared machine
     device: str = "auto"
     prompts: str = ""  # read the prompts from this JSONL file instead of the data package
     save_prompts: str = ""  # write the sampled prompts here and stop
     random_init: bool = False  # random weights of the model's shape (speed only; quality meaningless)
     peer: str = ""  # "longllmlingua": also time the llmlingua package's LongLLMLingua (peers extra)
+    peer_retries: int = 0  # 0: one call per prompt, the peer's own cost (its overshoot is reported, not retried)
     one_row_at_a_time: bool = False  # turn off the accelerator's row batches (the path CPUs take), to compare
     out: str = ""
 
@@ -138,16 +142,18 @@ def bare_forward(scorer, text: str) -> float:
 def peer_method(args: BenchArgs, model_dir: str, counter):
     from headroom_lingua_eval.peers import LLMLinguaMethod
 
-    return LLMLinguaMethod.from_pretrained(args.peer, model_dir, counter, device=args.device)
+    return LLMLinguaMethod.from_pretrained(args.peer, model_dir, counter, retries=args.peer_retries,
+                                           device=args.device)
 
 
-def peer_seconds(method, prompt: dict, rate: float, separator: str) -> tuple[float, int]:
+def peer_seconds(method, prompt: dict, rate: float, separator: str) -> tuple[float, bool]:
+    """(seconds, whether the output went over the budget) of the peer on one prompt."""
     from headroom_lingua_eval.suites import Example
 
     docs = tuple(prompt["docs"])
     example = Example("bench", separator.join(docs), prompt["question"], tuple(prompt["answers"]), docs)
     out = method.compress(example, rate)
-    return out.seconds, out.compressed_tokens
+    return out.seconds, out.compressed_tokens > out.budget
 
 
 def run(args: BenchArgs) -> dict:
@@ -165,7 +171,7 @@ def run(args: BenchArgs) -> dict:
     model_dir = random_model_dir(args.model) if args.random_init else args.model
     comp = Compressor.from_pretrained(model_dir, device=args.device)
     cfg = DocumentsConfig(order=args.order, fine=args.fine, self_weight=args.self_weight,
-                          coarse_slack=args.coarse_slack, dynamic_ratio=args.dynamic_ratio)
+                          coarse_slack=args.coarse_slack, dynamic_ratio=args.dynamic_ratio, ranker=args.ranker)
     prompts = load_prompts(args)
     peer = peer_method(args, model_dir, comp.scorer.counter) if args.peer else None
     device = next(comp.scorer.model.parameters()).device
@@ -188,7 +194,7 @@ def run(args: BenchArgs) -> dict:
                    "achieved": r.rate, "survived": any(a in r.text for a in p["answers"]),
                    "gold_rank0": gold.rank == 0, "gold_kept": gold.position is not None}
             if peer is not None:
-                row["peer_seconds"], row["peer_tokens"] = peer_seconds(peer, p, rate, cfg.separator)
+                row["peer_seconds"], row["peer_over_budget"] = peer_seconds(peer, p, rate, cfg.separator)
             rows.append(row)
         print(f"[{n + 1}/{len(prompts)}] {rows[-1]['tokens']} tokens, bare {bare:.3f} s, "
               + ", ".join(f"{x['rate']}: {x['seconds']:.3f} s {'Y' if x['survived'] else 'n'}"
@@ -214,7 +220,8 @@ def summarise(rows: list[dict], rates: tuple[float, ...]) -> list[dict]:
         if sel and "peer_seconds" in sel[0]:
             out[-1].update({"peer_median_seconds": statistics.median(x["peer_seconds"] for x in sel),
                             "peer_median_time_ratio": statistics.median(x["peer_seconds"] / x["bare"] for x in sel),
-                            "peer_over_ours": statistics.median(x["peer_seconds"] / x["seconds"] for x in sel)})
+                            "peer_over_ours": statistics.median(x["peer_seconds"] / x["seconds"] for x in sel),
+                            "peer_over_budget": sum(x["peer_over_budget"] for x in sel) / len(sel)})
     return out
 
 
@@ -246,7 +253,9 @@ def main(argv: list[str] | None = None) -> None:
     for s in result["summary"]:
         if "peer_median_seconds" in s:
             print(f"{args.peer} at {s['rate']}: median {s['peer_median_seconds']:.3f} s, "
-                  f"{s['peer_median_time_ratio']:.2f}x the bare forward, {s['peer_over_ours']:.1f}x ours (median per prompt)")
+                  f"{s['peer_median_time_ratio']:.2f}x the bare forward, {s['peer_over_ours']:.1f}x ours (median per prompt); "
+                  f"over the budget on {s['peer_over_budget']:.0%} of prompts"
+                  + (" (one call each, no retry)" if not args.peer_retries else f" after up to {args.peer_retries} retries"))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

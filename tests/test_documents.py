@@ -225,6 +225,8 @@ def test_compress_dispatches_lists_and_questions(fake):
     assert isinstance(r, DocumentsResult) and r.text.endswith("x?")
     r = compress("plain text here " * 10, rate=0.5, model=fake)
     assert not isinstance(r, DocumentsResult)
+    r = compress(["x y z " * 10, "u v w " * 10], question="Is it w?", rate=0.5, model=fake, ranker="overlap")
+    assert [s.rank for s in r.stats] == [1, 0]  # the ranker reached compress_documents
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
@@ -391,6 +393,25 @@ def test_tiny_lm_end_to_end_invariants(tiny_scorer, docs, question, rate, order)
     except BudgetError:
         return
     _check(r, docs, question, "Answer:", tiny_scorer.counter)
+
+
+def test_fast_mode_never_runs_the_lm_on_a_document_kept_whole(tiny_scorer, monkeypatch):
+    import headroom_lingua.scorers.contrastive as contrastive_module
+
+    rows = []
+    real = contrastive_module.run_rows
+    monkeypatch.setattr(contrastive_module, "run_rows", lambda base, r, *a, **k: rows.extend(r) or real(base, r, *a, **k))
+    docs = ["The harbor vessel shipped tariff goods. " * 3, "A violin melody in the desert. " * 6,
+            "The senate debated the tariff. " * 6, "Glacier river mountain orbit planet. " * 6]
+    r = compress_documents(docs, question="Which vessel shipped tariff goods from the harbor?", rate=0.5,
+                           model=Compressor(tiny_scorer), ranker="overlap")
+    _check(r, docs, "Which vessel shipped tariff goods from the harbor?", None, tiny_scorer.counter)
+    assert r.stats[0].rank == 0 and r.documents[0] == docs[0]  # most relevant, kept whole
+    cut = [i for i, (d, out) in enumerate(zip(docs, r.documents)) if out.strip() and out != d]
+    assert cut  # something was compressed, so the LM ran ...
+    read = [tiny_scorer.tokenizer.decode(row.ids[row.a:row.b]) for row in rows]
+    assert all(any(t in d for d in docs[1:]) for t in read)  # ... but never on the one kept whole,
+    assert set(cut) <= {i for i, d in enumerate(docs) if any(t in d for t in read)}  # and on every one cut
 
 
 def test_progress_bar_on_long_inputs(tiny_scorer, monkeypatch, capsys):
