@@ -330,7 +330,8 @@ def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, 
     protected text overflows, the least relevant document goes, until one is left; that one may
     then lose protected spans too (only instruction and question are never cut). Documents
     without scores (expected whole) are selected on placeholder scores; if one is cut after all,
-    the ``later`` scorer scores it (plain surprisal, cached from ranking) and the selection reruns."""
+    the ``later`` scorer scores it (plain surprisal, cached if a ranking pass read it) and the
+    selection reruns."""
     active = list(kept)
     while True:
         order = output_order(active, job.cfg.order if weighted else "original")
