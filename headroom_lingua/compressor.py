@@ -175,7 +175,7 @@ def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_t
     ``instruction`` (kept byte-identical, inside the budget) the call is question-aware and
     returns a ``DocumentsResult`` (see ``headroom_lingua.documents``; ``order``: ``original``,
     ``relevance`` or ``both_ends``; ``ranker``: ``question_perplexity`` (default with a causal LM),
-    ``overlap`` (the fast mode: no ranking pass) or a ``Ranker``).
+    ``overlap`` or ``bm25`` (the fast mode: no ranking pass) or a ``Ranker``).
 
     Example:
         >>> from headroom_lingua import compress

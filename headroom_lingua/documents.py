@@ -68,8 +68,8 @@ class DocumentsConfig:
             self-information, taken from the ranking pass: no extra pass). Other scorers are used
             as they are.
         ranker: default ranker name (``auto``: question perplexity with a causal-LM scorer, else
-            ``overlap``); a ``ranker=`` argument overrides it. ``overlap`` with a causal LM is the
-            fast mode: no ranking pass, the LM reads only the admitted documents that get cut.
+            ``overlap``); a ``ranker=`` argument overrides it. ``overlap`` or ``bm25`` with a causal LM
+            is the fast mode: no ranking pass, the LM reads only the admitted documents that get cut.
         self_weight: with ``fine="contrastive"``, add this multiple of the plain surprisal to the
             contrastive one (0: pure contrastive, as in LongLLMLingua).
     """

@@ -9,6 +9,8 @@ document (higher = more relevant). Rankers are peers behind that interface, like
   question-aware fine-level scorer, so that one forward pass serves both.
 - ``overlap``: model-free and deterministic: the idf-weighted share of the question's words that
   occur in the document (a lexical baseline, and a fake for tests).
+- ``bm25``: model-free and deterministic: Okapi BM25 of the question's words in each document
+  (term frequency saturates, long documents are normalised).
 
 Example:
     >>> r = OverlapRanker()
@@ -19,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import collections
 import math
 from typing import Any, Callable, Sequence
 
@@ -64,6 +67,36 @@ class OverlapRanker(Ranker):
         return hits @ idf / idf.sum()
 
 
+class BM25Ranker(Ranker):
+    """Okapi BM25 of the question's distinct words in each document, with the textbook ``k1=1.2``
+    and ``b=0.75``. Document frequencies come from the documents of one call, as in ``overlap``.
+
+    Example:
+        >>> BM25Ranker().rank(["Paris is in France.", "Bananas are yellow."], "Where is Paris?").round(2).tolist()
+        [1.31, 0.0]
+    """
+
+    name = "bm25"
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        if not k1 > 0 or not 0 <= b <= 1:
+            raise ConfigError(f"BM25 needs k1 > 0 and 0 <= b <= 1, got k1={k1!r}, b={b!r}")
+        self.k1, self.b = float(k1), float(b)
+
+    def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
+        bags = [collections.Counter(w.casefold() for w in _WORD.findall(d)) for d in documents]
+        q_words = sorted(_words(question))
+        if not bags or not q_words:
+            return np.zeros(len(bags))
+        n = len(bags)
+        lengths = np.array([sum(bag.values()) for bag in bags], dtype=np.float64)
+        df = np.array([sum(w in bag for bag in bags) for w in q_words], dtype=np.float64)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))  # (words,)
+        tf = np.array([[bag[w] for w in q_words] for bag in bags], dtype=np.float64)  # (docs, words)
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1.0))  # (docs,)
+        return (tf * (self.k1 + 1) / (tf + norm[:, None])) @ idf
+
+
 def _question_perplexity(scorer: Any) -> Ranker:
     from .scorers.contrastive import ContrastiveScorer
 
@@ -73,6 +106,7 @@ def _question_perplexity(scorer: Any) -> Ranker:
 RANKERS: dict[str, Callable[[Any], Ranker]] = {
     "question_perplexity": _question_perplexity,
     "overlap": lambda scorer: OverlapRanker(),
+    "bm25": lambda scorer: BM25Ranker(),
 }
 """Ranker factories by name; each takes the compressor's scorer (model-backed rankers reuse its model)."""
 

@@ -26,7 +26,7 @@ class CheckArgs:
     questions: int = 60
     seed: int = 0
     rates: tuple[float, ...] = (0.5, 0.33)
-    rankers: tuple[str, ...] = ("question_perplexity", "overlap")
+    rankers: tuple[str, ...] = ("question_perplexity", "overlap", "bm25")
     model: str = "smollm2-135m"
     threads: int = 0  # torch threads (0: torch's default)
 

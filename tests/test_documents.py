@@ -15,7 +15,7 @@ from headroom_lingua import BudgetError, Compressor, ConfigError, compress
 from headroom_lingua.allocate import coarse, output_order, rank_weights, whole_documents
 from headroom_lingua.budget import get_counter
 from headroom_lingua.documents import DocumentsConfig, DocumentsResult, compress_documents
-from headroom_lingua.rankers import OverlapRanker, Ranker
+from headroom_lingua.rankers import BM25Ranker, OverlapRanker, Ranker
 from headroom_lingua.scorers import LengthScorer, RandomScorer
 from headroom_lingua.segment import segment
 
@@ -91,6 +91,27 @@ def test_overlap_ranker_prefers_documents_sharing_rare_question_words():
     docs = ["the violin melody", "the glacier melts in the desert", "the senate passed a tariff"]
     rel = OverlapRanker().rank(docs, "Which senate passed the tariff?")
     assert int(np.argmax(rel)) == 2
+
+
+def test_bm25_counts_repeats_with_saturation_and_normalises_length():
+    q = "Which senate passed the tariff?"
+    rel = BM25Ranker().rank(["the violin melody", "the senate passed a tariff", "the glacier melts"], q)
+    assert int(np.argmax(rel)) == 1 and rel[0] < rel[1]
+    once, twice, ten = BM25Ranker().rank(["tariff law", "tariff tariff", "tariff " * 10, "other words"], q)[:3]
+    assert once < twice < ten < 2.2 * once  # more mentions count, with diminishing returns
+    short, long_ = BM25Ranker().rank(["senate tariff", "senate tariff " + "filler words " * 30, "x y"], q)[:2]
+    assert short > long_  # the same matches in a longer document weigh less
+    assert BM25Ranker().rank(["a", "b"], "?").tolist() == [0.0, 0.0]  # no question words
+    assert BM25Ranker().rank([], q).shape == (0,)
+    with pytest.raises(ConfigError, match="k1"):
+        BM25Ranker(k1=0)
+
+
+def test_lexical_rankers_plug_into_documents_by_name(fake):
+    docs = ["The violin melody was slow.", "The senate passed the tariff in May.", "A glacier melts."]
+    for name in ("bm25", "overlap"):
+        r = compress_documents(docs, question="When did the senate pass the tariff?", rate=0.5, model=fake, ranker=name)
+        assert r.stats[1].rank == 0 and r.compressed_tokens <= r.budget
 
 
 # -- invariants (fake scorer) ----------------------------------------------------------------------
