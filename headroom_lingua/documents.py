@@ -335,13 +335,12 @@ def _fit(job: _Job, kept: list[int], units: dict[int, Units], scores: dict[int, 
     active = list(kept)
     while True:
         order = output_order(active, job.cfg.order if weighted else "original")
-        pos = {i: p for p, i in enumerate(active)}
 
         def count(masks: list[np.ndarray]) -> int:
             texts = {i: render(units[i], m)[0] for i, m in zip(active, masks)}
             return job.counter.count(job.assemble(t for t in (texts[i] for i in order) if t.strip()))
 
-        weights = [rank_weights(len(active), job.cfg.dynamic_ratio)[pos[i]] for i in active] if weighted else None
+        weights = rank_weights(len(active), job.cfg.dynamic_ratio) if weighted else None  # ``active`` is in rank order
         given = [scores[i] if scores[i] is not None else np.zeros(len(units[i])) for i in active]
         try:
             masks, used = select_pieces([units[i] for i in active], given, budget,

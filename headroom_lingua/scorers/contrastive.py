@@ -128,8 +128,9 @@ def _row_lazy(base: PerplexityScorer, row: _Row) -> _Lazy:
     a, b = max(row.a, 1), row.b
     targets = ids[0, a:b]  # the logits at p predict the token at p + 1
     logits = base.model(input_ids=ids, use_cache=False).logits[0, a - 1:b - 1]  # no separate head
-    nll = base._torch.nn.functional.cross_entropy(logits, targets, reduction="none").float().cpu().numpy()
-    return _Lazy(None, targets, row.a == 0, np.concatenate(([np.nan], nll)).astype(np.float32) if row.a == 0 else nll)
+    out = _Lazy(None, targets, row.a == 0)
+    out._set(base._torch.nn.functional.cross_entropy(logits, targets, reduction="none").float().cpu().numpy())
+    return out
 
 
 def resolve(base: PerplexityScorer, items: Sequence[Any]) -> None:
