@@ -24,10 +24,12 @@ import regex
 # not CJK) joined by any run of symbols or punctuation with no space on either side, as in "don't",
 # "state-of-the-art", "3.14", "and/or", "foo(bar" (so removing a unit can never fuse two words);
 # otherwise any single non-space grapheme cluster (punctuation, symbols, emoji with modifiers).
+# A "character" here is a whole grapheme cluster that starts with such a character, so whatever
+# extends it (combining marks, emoji modifiers, zero-width joiners) stays in the same unit.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
-_WORD_CHAR = rf"(?:(?!{_CJK})[\p{{L}}\p{{N}}_]\p{{M}}*)"
+_WORD_CHAR = rf"(?:(?!{_CJK})(?=[\p{{L}}\p{{N}}_])\X)"
 _UNIT = regex.compile(
-    rf"{_CJK}\p{{M}}*"
+    rf"(?={_CJK})\X"
     rf"|{_WORD_CHAR}+(?:[^\s\p{{L}}\p{{N}}_\p{{M}}]+{_WORD_CHAR}+)*"
     r"|(?!\s)\X"
     r"|(?=\p{Zs})\X(?<=\S)"  # a space carrying combining marks is one grapheme: keep it whole

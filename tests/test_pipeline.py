@@ -56,6 +56,13 @@ def test_space_with_combining_mark_stays_one_grapheme():
     assert words_of(segment("the \U000114b0 end")) == ["the", " \U000114b0", "end"]
 
 
+def test_letters_keep_what_extends_their_grapheme():
+    # Found by hypothesis: an emoji modifier (not a combining mark) after a letter extends its grapheme.
+    assert words_of(segment("the\U0001F3FB ")) == ["the\U0001F3FB"]
+    assert words_of(segment("ab\u200d cd")) == ["ab\u200d", "cd"]  # a zero-width joiner
+    assert words_of(segment("日\U0001F3FB本")) == ["日\U0001F3FB", "本"]
+
+
 def test_words_cjk_and_punctuation():
     u = segment("Hello, wörld 日本! don't stop 3.14 e\u0301te 👍🏽 ab日c and/or f(x) e.g.")
     assert words_of(u) == ["Hello", ",", "wörld", "日", "本", "!", "don't", "stop", "3.14", "e\u0301te", "👍🏽",
