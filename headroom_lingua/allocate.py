@@ -1,6 +1,7 @@
 """Allocation of a budget over ranked documents: pure functions on numbers, no model.
 
 - ``coarse``: which documents are admitted at all (most relevant first, up to a slack);
+- ``within_gap``: which documents are relevant enough to be admitted at all, budget aside;
 - ``rank_weights``: keep weights falling linearly with rank (the dynamic ratio);
 - ``whole_documents``: which admitted documents the weighted allocation will keep whole (so that
   their fine-level scores are not worth a forward pass);
@@ -27,6 +28,19 @@ def coarse(rank_order: Sequence[int], doc_tokens: Sequence[int], room: int, slac
         kept.append(i)
         total += doc_tokens[i]
     return kept
+
+
+def within_gap(rank_order: Sequence[int], relevance: Sequence[float], gap: float | None) -> list[int]:
+    """The documents of ``rank_order`` whose relevance is at most ``gap`` below the best one's
+    (all of them when ``gap`` is None).
+
+    >>> within_gap([2, 0, 1], [-1.5, -3.0, -1.0], gap=0.6)
+    [2, 0]
+    """
+    if gap is None or not len(rank_order):
+        return list(rank_order)
+    best = max(relevance[i] for i in rank_order)
+    return [i for i in rank_order if relevance[i] >= best - gap]
 
 
 def rank_weights(n: int, spread: float) -> list[float]:

@@ -77,6 +77,9 @@ def add_document_arguments(parser: argparse.ArgumentParser) -> None:
                    "without it the input file is one document")
     g.add_argument("--order", choices=ORDERS, help="order of the kept documents (default: original)")
     g.add_argument("--ranker", choices=sorted(RANKERS), help="document ranker (default: question perplexity)")
+    g.add_argument("--relevance-gap", type=float, metavar="G", help="also drop documents whose relevance is more "
+                   "than G below the best one's, even when the budget has room (question perplexity: nats per "
+                   "question token; 0.8 measured well for QA with a small target)")
 
 
 def wants_documents(args: argparse.Namespace) -> bool:
@@ -91,7 +94,7 @@ def run_documents(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     result = compress_documents(docs, question=args.question, instruction=args.instruction, rate=args.rate,
                                 target_tokens=args.target_tokens, tokenizer=args.tokenizer,
                                 model=_compressor(args), force=force, ranker=args.ranker, order=args.order,
-                                progress=stderr.isatty())
+                                relevance_gap=args.relevance_gap, progress=stderr.isatty())
     if args.json:
         stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         return 0

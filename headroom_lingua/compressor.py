@@ -164,7 +164,8 @@ def _cached_compressor(name_or_path: str) -> Compressor:
 
 def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_tokens: int | None = None,
              tokenizer: Any = None, model: Any = None, force: Iterable = (), question: str | None = None,
-             instruction: str | None = None, order: str | None = None, ranker: Any = None) -> CompressionResult:
+             instruction: str | None = None, order: str | None = None, ranker: Any = None,
+             relevance_gap: float | None = None) -> CompressionResult:
     """Compress one prompt to a token budget; the model is loaded once per process and reused.
 
     ``model``: a registered name (default ``"smollm2-135m"``), a local model folder, or a
@@ -175,7 +176,9 @@ def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_t
     ``instruction`` (kept byte-identical, inside the budget) the call is question-aware and
     returns a ``DocumentsResult`` (see ``headroom_lingua.documents``; ``order``: ``original``,
     ``relevance`` or ``both_ends``; ``ranker``: ``question_perplexity`` (default with a causal LM),
-    ``overlap`` or ``bm25`` (the fast mode: no ranking pass) or a ``Ranker``).
+    ``overlap`` or ``bm25`` (the fast mode: no ranking pass), ``bm25_qp`` or a ``Ranker``;
+    ``relevance_gap``: also drop documents that much less relevant than the best one, even when
+    the budget has room for them).
 
     Example:
         >>> from headroom_lingua import compress
@@ -184,12 +187,12 @@ def compress(prompt: str | Sequence[str], *, rate: float | None = None, target_t
     """
     # -- multi-document / question-aware dispatch (headroom_lingua.documents) --
     if (question is not None or instruction is not None or order is not None or ranker is not None
-            or not isinstance(prompt, str)):
+            or relevance_gap is not None or not isinstance(prompt, str)):
         from .documents import compress_documents
 
         return compress_documents(prompt, question=question, instruction=instruction, rate=rate,
                                   target_tokens=target_tokens, tokenizer=tokenizer, model=model, force=force,
-                                  order=order, ranker=ranker)
+                                  order=order, ranker=ranker, relevance_gap=relevance_gap)
     # -- end of dispatch --
     if model is None:
         compressor = _cached_compressor(DEFAULT_MODEL)

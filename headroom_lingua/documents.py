@@ -6,7 +6,8 @@ compressed: instruction and question come back byte-identical. Three levels, as 
 
 1. coarse: a ``Ranker`` scores each document's relevance to the question (default: the mean
    -log p(question | document) of the scorer's LM); documents are admitted in relevance order
-   until they hold ``(1 + coarse_slack)`` x the documents' budget, the rest are dropped whole;
+   until they hold ``(1 + coarse_slack)`` x the documents' budget, the rest are dropped whole
+   (with ``relevance_gap``, so is every document that much less relevant than the best one);
 2. allocation: admitted documents get keep weights falling linearly with rank (``dynamic_ratio``),
    so the more relevant keep a larger share of their words;
 3. fine: word scores are question-aware (contrastive surprisal, ``scorers.contrastive``) and one
@@ -35,7 +36,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .allocate import coarse, output_order, rank_weights, whole_documents
+from .allocate import coarse, output_order, rank_weights, whole_documents, within_gap
 from .errors import BudgetError, ConfigError
 from .multiselect import render, select_pieces
 from .protect import find_protected
@@ -69,9 +70,16 @@ class DocumentsConfig:
             as they are.
         ranker: default ranker name (``auto``: question perplexity with a causal-LM scorer, else
             ``overlap``); a ``ranker=`` argument overrides it. ``overlap`` or ``bm25`` with a causal LM
-            is the fast mode: no ranking pass, the LM reads only the admitted documents that get cut.
+            is the fast mode: no ranking pass, the LM reads only the admitted documents that get cut;
+            ``bm25_qp`` ranks with the LM too, but only BM25's top three documents.
         self_weight: with ``fine="contrastive"``, add this multiple of the plain surprisal to the
             contrastive one (0: pure contrastive, as in LongLLMLingua).
+        relevance_gap: drop every document whose relevance is more than this below the most
+            relevant one's, even when the budget has room for it, so the prompt may come back
+            shorter than the budget. In the ranker's units: nats per question token for question
+            perplexity. None (default): the budget alone decides. Off-topic documents cost tokens
+            and distract small target models; a gap also drops a document a multi-hop question
+            needs when it shares little with the question (see docs/documents_and_chat.md).
     """
 
     order: str = "original"
@@ -81,6 +89,7 @@ class DocumentsConfig:
     fine: str = "contrastive"
     ranker: str = "auto"
     self_weight: float = 0.0
+    relevance_gap: float | None = None
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -95,6 +104,9 @@ class DocumentsConfig:
             raise ConfigError(f"dynamic_ratio must be a number in [0, 1), got {self.dynamic_ratio!r}")
         if not isinstance(self.self_weight, (int, float)) or not 0 <= self.self_weight < math.inf:
             raise ConfigError(f"self_weight must be a number >= 0, got {self.self_weight!r}")
+        if self.relevance_gap is not None and (isinstance(self.relevance_gap, bool) or not isinstance(
+                self.relevance_gap, (int, float)) or not 0 <= self.relevance_gap < math.inf):
+            raise ConfigError(f"relevance_gap must be None or a number >= 0, got {self.relevance_gap!r}")
         if not isinstance(self.ranker, str):
             raise ConfigError(f"ranker must be a ranker name, got {self.ranker!r}")
 
@@ -234,8 +246,8 @@ class _Job:
 def compress_documents(documents: Any, *, question: str | None = None, instruction: str | None = None,
                        rate: float | None = None, target_tokens: int | None = None, tokenizer: Any = None,
                        model: Any = None, force: Iterable = (), ranker: Any = None, order: str | None = None,
-                       config: DocumentsConfig | None = None, progress: bool = False,
-                       question_in_prompt: bool = True) -> DocumentsResult:
+                       relevance_gap: float | None = None, config: DocumentsConfig | None = None,
+                       progress: bool = False, question_in_prompt: bool = True) -> DocumentsResult:
     """Compress documents (a list of str, or one str) for a question, under one budget that
     covers instruction + documents + question as assembled. Only documents are compressed.
 
@@ -243,7 +255,8 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
     the question still steers ranking and word scores, but the returned ``text`` and the budget
     cover the instruction (if any) and the documents only.
 
-    ``ranker``: a name in ``rankers.RANKERS`` or a ``Ranker``; ``order``: see ``DocumentsConfig``;
+    ``ranker``: a name in ``rankers.RANKERS`` or a ``Ranker``; ``order`` and ``relevance_gap``
+    override the fields of ``config`` (see ``DocumentsConfig``);
     ``model``: a name, folder or ``Compressor`` (its scorer, budget tokenizer and protection are
     used); ``progress``: show a progress bar on stderr for long inputs.
 
@@ -255,8 +268,9 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
 
     start = time.perf_counter()
     docs = check_documents(documents)
+    overrides = {k: v for k, v in (("order", order), ("relevance_gap", relevance_gap)) if v is not None}
     job = _Job(docs, _optional_text(question, "question"), _optional_text(instruction, "instruction"),
-               (config or DocumentsConfig()).replace(**({"order": order} if order is not None else {})),
+               (config or DocumentsConfig()).replace(**overrides),
                resolve_compressor(model), None, tuple(force) if not isinstance(force, str) else (force,),
                bool(question_in_prompt))
     job.counter = job.compressor.counter(tokenizer)
@@ -275,6 +289,8 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
     hooked: list[Any] = []
     try:
         relevance, rank_order, scorers = _rank(job, live, ranker, bar, hooked)
+        if relevance is not None:
+            rank_order = within_gap(rank_order, relevance, job.cfg.relevance_gap)
         kept = coarse(rank_order, doc_tokens, budget - fixed, job.cfg.coarse_slack) if relevance is not None else live
         units, scores = _score_kept(job, kept, doc_tokens, budget - fixed, relevance is not None, scorers, bar)
         active, masks, used = _fit(job, kept, units, scores, budget, relevance is not None, scorers[1])

@@ -11,6 +11,9 @@ document (higher = more relevant). Rankers are peers behind that interface, like
   occur in the document (a lexical baseline, and a fake for tests).
 - ``bm25``: model-free and deterministic: Okapi BM25 of the question's words in each document
   (term frequency saturates, long documents are normalised).
+- ``bm25_qp``: two stages (``ShortlistRanker``): BM25 picks a shortlist, question perplexity
+  orders it. The LM reads only the shortlisted documents, and their plain surprisal is cached
+  for the fine level as with ``question_perplexity``.
 
 Example:
     >>> r = OverlapRanker()
@@ -97,6 +100,42 @@ class BM25Ranker(Ranker):
         return (tf * (self.k1 + 1) / (tf + norm[:, None])) @ idf
 
 
+class ShortlistRanker(Ranker):
+    """Two-stage ranking: ``first`` scores every document, ``second`` reorders its top ``size``.
+
+    Shortlisted documents carry ``second``'s scores and rank above all others; the others keep
+    ``first``'s order below them, with scores one apart under the shortlist's lowest. So the
+    expensive ranker reads ``size`` documents, not all of them, and a ``relevance_gap`` below 1
+    never admits a document outside the shortlist.
+
+    Example:
+        >>> r = ShortlistRanker(BM25Ranker(), OverlapRanker(), size=2)
+        >>> docs = ["Paris is in France.", "Bananas are yellow.", "Paris, Paris! The city of Paris."]
+        >>> r.rank(docs, "Where is Paris?").round(2).tolist()  # the banana text is not shortlisted
+        [0.52, -0.78, 0.22]
+    """
+
+    name = "shortlist"
+
+    def __init__(self, first: Ranker, second: Ranker, size: int = 3):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"the shortlist size must be an int >= 1, got {size!r}")
+        self.first, self.second, self.size = first, second, size
+
+    def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
+        coarse = np.nan_to_num(np.asarray(self.first.rank(documents, question), dtype=np.float64), nan=-np.inf)
+        order = sorted(range(len(documents)), key=lambda i: (-coarse[i], i))
+        top, rest = order[:self.size], order[self.size:]
+        out = np.empty(len(documents))
+        if not top:
+            return out
+        out[top] = np.asarray(self.second.rank([documents[i] for i in top], question), dtype=np.float64)
+        floor = np.nan_to_num(out[top], nan=-np.inf)
+        floor = floor[np.isfinite(floor)].min() if np.isfinite(floor).any() else 0.0
+        out[rest] = floor - 1.0 - np.arange(len(rest))
+        return out
+
+
 def _question_perplexity(scorer: Any) -> Ranker:
     from .scorers.contrastive import ContrastiveScorer
 
@@ -107,6 +146,7 @@ RANKERS: dict[str, Callable[[Any], Ranker]] = {
     "question_perplexity": _question_perplexity,
     "overlap": lambda scorer: OverlapRanker(),
     "bm25": lambda scorer: BM25Ranker(),
+    "bm25_qp": lambda scorer: ShortlistRanker(BM25Ranker(), _question_perplexity(scorer)),
 }
 """Ranker factories by name; each takes the compressor's scorer (model-backed rankers reuse its model)."""
 

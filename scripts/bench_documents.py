@@ -48,6 +48,7 @@ class BenchArgs:
     dynamic_ratio: float = 0.8
     order: str = "original"
     ranker: str = "auto"  # DocumentsConfig.ranker: "overlap" skips the ranking pass of the LM
+    relevance_gap: float = -1.0  # DocumentsConfig.relevance_gap; below 0: None (the budget alone decides)
     threads: int = 0  # torch threads (0: torch's default); 1 steadies timings on a shared machine
     device: str = "auto"
     prompts: str = ""  # read the prompts from this JSONL file instead of the data package
@@ -171,7 +172,8 @@ def run(args: BenchArgs) -> dict:
     model_dir = random_model_dir(args.model) if args.random_init else args.model
     comp = Compressor.from_pretrained(model_dir, device=args.device)
     cfg = DocumentsConfig(order=args.order, fine=args.fine, self_weight=args.self_weight,
-                          coarse_slack=args.coarse_slack, dynamic_ratio=args.dynamic_ratio, ranker=args.ranker)
+                          coarse_slack=args.coarse_slack, dynamic_ratio=args.dynamic_ratio, ranker=args.ranker,
+                          relevance_gap=args.relevance_gap if args.relevance_gap >= 0 else None)
     prompts = load_prompts(args)
     peer = peer_method(args, model_dir, comp.scorer.counter) if args.peer else None
     device = next(comp.scorer.model.parameters()).device

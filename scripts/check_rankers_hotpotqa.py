@@ -4,8 +4,10 @@ Each question comes with 10 paragraphs: the 2 that support the answer and 8 dist
 retrieved for sharing words with the question, which makes it hard for a lexical ranker. For each
 ranker and rate it prints how often both supporting paragraphs rank in the top 2 / top 4, how often
 both keep some text after compression, how often the answer string survives, and the median
-compress time. Questions answered yes/no, and those whose answer string is not in the paragraphs,
-are skipped (answer survival means nothing there). Answer F1 with a target LLM is the harness's job.
+compress time; ``fill`` is the prompt's share of the budget (below 1 when ``--relevance-gaps``
+drops documents the budget had room for). Questions answered yes/no, and those whose answer
+string is not in the paragraphs, are skipped (answer survival means nothing there). Answer F1
+with a target LLM is the harness's job.
 
     python scripts/check_rankers_hotpotqa.py --questions 60
 """
@@ -29,6 +31,7 @@ class CheckArgs:
     rankers: tuple[str, ...] = ("question_perplexity", "overlap", "bm25")
     model: str = "smollm2-135m"
     threads: int = 0  # torch threads (0: torch's default)
+    relevance_gaps: tuple[float, ...] = ()  # also run each ranker with DocumentsConfig(relevance_gap=g)
 
 
 def load_questions(args: CheckArgs) -> list[dict]:
@@ -56,24 +59,27 @@ def run(args: CheckArgs) -> dict:
     import torch
 
     from headroom_lingua import Compressor
-    from headroom_lingua.documents import compress_documents
+    from headroom_lingua.documents import DocumentsConfig, compress_documents
 
     if args.threads:
         torch.set_num_threads(args.threads)
     comp = Compressor.from_pretrained(args.model)
     questions = load_questions(args)
-    rows = {(r, rate): [] for r in args.rankers for rate in args.rates}
+    configs = [(r, None) for r in args.rankers] + [(r, g) for r in args.rankers for g in args.relevance_gaps]
+    rows = {(r, g, rate): [] for r, g in configs for rate in args.rates}
     for q in questions:
-        for (ranker, rate), out in rows.items():
-            r = compress_documents(q["docs"], question=q["question"], rate=rate, model=comp, ranker=ranker)
+        for (ranker, gap, rate), out in rows.items():
+            r = compress_documents(q["docs"], question=q["question"], rate=rate, model=comp, ranker=ranker,
+                                   config=DocumentsConfig(relevance_gap=gap))
             worst = max(r.stats[g].rank for g in q["gold"])
             out.append({"top2": worst <= 1, "top4": worst <= 3, "seconds": r.seconds,
                         "both_kept": all(r.stats[g].position is not None for g in q["gold"]),
-                        "answer_survives": q["answer"] in r.text})
+                        "answer_survives": q["answer"] in r.text, "fill": r.compressed_tokens / r.budget})
     summary = []
-    for (ranker, rate), out in rows.items():
-        summary.append({"ranker": ranker, "rate": rate, "n": len(out),
-                        **{k: sum(x[k] for x in out) / len(out) for k in ("top2", "top4", "both_kept", "answer_survives")},
+    for (ranker, gap, rate), out in rows.items():
+        summary.append({"ranker": ranker, "relevance_gap": gap, "rate": rate, "n": len(out),
+                        **{k: sum(x[k] for x in out) / len(out)
+                           for k in ("top2", "top4", "both_kept", "answer_survives", "fill")},
                         "median_seconds": statistics.median(x["seconds"] for x in out)})
     return {"args": dataclasses.asdict(args), "summary": summary}
 
@@ -86,14 +92,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rankers", nargs="+", default=list(CheckArgs.rankers))
     parser.add_argument("--model", default=CheckArgs.model)
     parser.add_argument("--threads", type=int, default=CheckArgs.threads)
+    parser.add_argument("--relevance-gaps", type=float, nargs="*", default=list(CheckArgs.relevance_gaps))
     ns = parser.parse_args(argv)
-    args = CheckArgs(**{**vars(ns), "rates": tuple(ns.rates), "rankers": tuple(ns.rankers)})
+    args = CheckArgs(**{**vars(ns), "rates": tuple(ns.rates), "rankers": tuple(ns.rankers),
+                        "relevance_gaps": tuple(ns.relevance_gaps)})
     result = run(args)
-    print(f"{'ranker':>20} {'rate':>5} {'n':>3} {'gold top2':>9} {'gold top4':>9} {'both kept':>9} "
-          f"{'answer in':>9} {'median s':>8}")
+    print(f"{'ranker':>20} {'gap':>4} {'rate':>5} {'n':>3} {'gold top2':>9} {'gold top4':>9} {'both kept':>9} "
+          f"{'answer in':>9} {'fill':>5} {'median s':>8}")
     for s in result["summary"]:
-        print(f"{s['ranker']:>20} {s['rate']:>5} {s['n']:>3} {s['top2']:>9.0%} {s['top4']:>9.0%} "
-              f"{s['both_kept']:>9.0%} {s['answer_survives']:>9.0%} {s['median_seconds']:>8.2f}")
+        gap = "-" if s["relevance_gap"] is None else f"{s['relevance_gap']:g}"
+        print(f"{s['ranker']:>20} {gap:>4} {s['rate']:>5} {s['n']:>3} {s['top2']:>9.0%} {s['top4']:>9.0%} "
+              f"{s['both_kept']:>9.0%} {s['answer_survives']:>9.0%} {s['fill']:>5.2f} {s['median_seconds']:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom_lingua import BudgetError, Compressor, ConfigError, compress
-from headroom_lingua.allocate import coarse, output_order, rank_weights, whole_documents
+from headroom_lingua.allocate import coarse, output_order, rank_weights, whole_documents, within_gap
 from headroom_lingua.budget import get_counter
 from headroom_lingua.documents import DocumentsConfig, DocumentsResult, compress_documents
-from headroom_lingua.rankers import BM25Ranker, OverlapRanker, Ranker
+from headroom_lingua.rankers import Ranker
 from headroom_lingua.scorers import RandomScorer
 
 from .helpers import is_subsequence
@@ -87,31 +87,13 @@ def test_whole_documents_follow_the_weighted_shares():
     assert whole_documents([0, 1], [100, 100], [1.5, 0.5], room=50) == set()
 
 
-def test_overlap_ranker_prefers_documents_sharing_rare_question_words():
-    docs = ["the violin melody", "the glacier melts in the desert", "the senate passed a tariff"]
-    rel = OverlapRanker().rank(docs, "Which senate passed the tariff?")
-    assert int(np.argmax(rel)) == 2
-
-
-def test_bm25_counts_repeats_with_saturation_and_normalises_length():
-    q = "Which senate passed the tariff?"
-    rel = BM25Ranker().rank(["the violin melody", "the senate passed a tariff", "the glacier melts"], q)
-    assert int(np.argmax(rel)) == 1 and rel[0] < rel[1]
-    once, twice, ten = BM25Ranker().rank(["tariff law", "tariff tariff", "tariff " * 10, "other words"], q)[:3]
-    assert once < twice < ten < 2.2 * once  # more mentions count, with diminishing returns
-    short, long_ = BM25Ranker().rank(["senate tariff", "senate tariff " + "filler words " * 30, "x y"], q)[:2]
-    assert short > long_  # the same matches in a longer document weigh less
-    assert BM25Ranker().rank(["a", "b"], "?").tolist() == [0.0, 0.0]  # no question words
-    assert BM25Ranker().rank([], q).shape == (0,)
-    with pytest.raises(ConfigError, match="k1"):
-        BM25Ranker(k1=0)
-
-
-def test_lexical_rankers_plug_into_documents_by_name(fake):
-    docs = ["The violin melody was slow.", "The senate passed the tariff in May.", "A glacier melts."]
-    for name in ("bm25", "overlap"):
-        r = compress_documents(docs, question="When did the senate pass the tariff?", rate=0.5, model=fake, ranker=name)
-        assert r.stats[1].rank == 0 and r.compressed_tokens <= r.budget
+def test_within_gap_keeps_documents_close_to_the_best():
+    rel = [-1.0, -1.4, -3.0, -np.inf]
+    assert within_gap([0, 1, 2, 3], rel, None) == [0, 1, 2, 3]
+    assert within_gap([0, 1, 2, 3], rel, 0.5) == [0, 1]
+    assert within_gap([1, 0], rel, 0.0) == [0]  # only the best (order of rank_order kept)
+    assert within_gap([2, 3], rel, 10.0) == [2]  # -inf relevance (a NaN score) is never close
+    assert within_gap([], rel, 1.0) == []
 
 
 # -- invariants (fake scorer) ----------------------------------------------------------------------
@@ -151,6 +133,26 @@ def test_planted_relevant_document_survives_and_irrelevant_siblings_go(fake):
     assert r.stats[6].rank == 0
     assert sum(s.position is None for s in r.stats) >= 5  # most distractors dropped whole
     assert r.compressed_tokens <= r.budget
+
+
+def test_relevance_gap_drops_far_less_relevant_documents_even_with_room(fake):
+    rng = np.random.default_rng(4)
+    docs = [_doc(rng, 30) for _ in range(4)]
+    ranker = type("R", (Ranker,), {"rank": lambda self, d, q: np.array([0.0, -0.5, -3.0, -0.2])})()
+    q = "Which tariff?"
+    free = compress_documents(docs, question=q, rate=0.9, model=fake, ranker=ranker)
+    assert free.stats[2].position is not None  # the budget has room for it
+    r = compress_documents(docs, question=q, rate=0.9, model=fake, ranker=ranker,
+                           config=DocumentsConfig(relevance_gap=1.0))
+    assert r.stats[2].position is None and r.documents[2] == "" and r.stats[2].rank == 3
+    assert all(r.stats[i].position is not None for i in (0, 1, 3))
+    assert r.compressed_tokens < free.compressed_tokens and r.text.endswith(q)
+    _check(r, docs, q, None, get_counter("cl100k"))
+    one = compress(docs, question=q, rate=0.9, model=fake, ranker=ranker, relevance_gap=0.0)  # the argument
+    assert [s.position is not None for s in one.stats] == [True, False, False, False]
+    assert one.documents[0] == docs[0]  # the budget has room for it whole
+    with pytest.raises(ConfigError, match="relevance_gap"):
+        compress(docs, question=q, rate=0.9, model=fake, relevance_gap=-1)
 
 
 def test_more_relevant_documents_keep_a_larger_share(fake):
@@ -277,7 +279,8 @@ def test_question_and_instruction_over_budget_raise(fake):
 
 
 def test_config_validation():
-    for bad in ({"coarse_slack": -1}, {"dynamic_ratio": 1.0}, {"fine": "x"}, {"separator": ""}):
+    for bad in ({"coarse_slack": -1}, {"dynamic_ratio": 1.0}, {"fine": "x"}, {"separator": ""},
+                {"relevance_gap": -0.1}, {"relevance_gap": "1"}, {"relevance_gap": True}):
         with pytest.raises(ConfigError):
             DocumentsConfig(**bad)
 
@@ -339,6 +342,15 @@ def test_cli_compress_with_docs_jsonl(tmp_path, tiny_model_dir):
     data = json.loads(out.getvalue())
     assert data["text"].startswith("Answer briefly.") and data["text"].endswith("How much did revenue grow?")
     assert len(data["documents"]) == 2 and data["compressed_tokens"] <= data["budget"]
+    out = io.StringIO()
+    code = main(["compress", "--question", "How much did revenue grow?", "--docs", str(path), "--rate", "0.9",
+                 "--model", str(tiny_model_dir), "--json", "--relevance-gap", "0"], out, err)
+    assert code == 0, err.getvalue()
+    assert sum(s["position"] is not None for s in json.loads(out.getvalue())["stats"]) == 1  # only the best
+    err = io.StringIO()
+    code = main(["compress", "--question", "q", "--docs", str(path), "--rate", "0.5", "--model", str(tiny_model_dir),
+                 "--relevance-gap", "-1"], io.StringIO(), err)
+    assert code == 1 and "relevance_gap" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
 def test_cli_bad_jsonl_is_one_clean_line(tmp_path, tiny_model_dir):
