@@ -129,7 +129,10 @@ class ShortlistRanker(Ranker):
         out = np.empty(len(documents))
         if not top:
             return out
-        out[top] = np.asarray(self.second.rank([documents[i] for i in top], question), dtype=np.float64)
+        got = np.asarray(self.second.rank([documents[i] for i in top], question), dtype=np.float64)
+        if got.shape != (len(top),):
+            raise ValueError(f"ranker {type(self.second).__name__} returned shape {got.shape} for {len(top)} documents")
+        out[top] = got
         floor = np.nan_to_num(out[top], nan=-np.inf)
         floor = floor[np.isfinite(floor)].min() if np.isfinite(floor).any() else 0.0
         out[rest] = floor - 1.0 - np.arange(len(rest))

@@ -78,6 +78,9 @@ def test_shortlist_edge_cases():
     later = Fixed({"a": 0.0, "b": 0.0, "c": 0.0})
     ShortlistRanker(Fixed({"a": np.nan, "b": 1.0, "c": 0.0}), later, size=2).rank(["a", "b", "c"], "q")
     assert later.seen == [["b", "c"]]  # a NaN first score ranks last
+    short = type("Short", (Ranker,), {"rank": lambda self, d, q: np.zeros(1)})()
+    with pytest.raises(ValueError, match="Short returned shape"):
+        ShortlistRanker(first, short, size=2).rank(["a", "b"], "q")
     for bad in (0, 1.5, True):
         with pytest.raises(ConfigError, match="shortlist size"):
             ShortlistRanker(first, second, size=bad)
