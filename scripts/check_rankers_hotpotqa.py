@@ -10,6 +10,9 @@ string is not in the paragraphs, are skipped (answer survival means nothing ther
 with a target LLM is the harness's job.
 
     python scripts/check_rankers_hotpotqa.py --questions 60
+
+``--write-jsonl FILE`` writes the same questions as harness records (``documents``, ``question``,
+``answers``) and stops, for answer F1 with ``headroom-lingua eval --suite jsonl --jsonl FILE``.
 """
 
 from __future__ import annotations
@@ -93,9 +96,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default=CheckArgs.model)
     parser.add_argument("--threads", type=int, default=CheckArgs.threads)
     parser.add_argument("--relevance-gaps", type=float, nargs="*", default=list(CheckArgs.relevance_gaps))
+    parser.add_argument("--write-jsonl", metavar="FILE", help="write the questions as harness records and stop")
     ns = parser.parse_args(argv)
+    write_jsonl = ns.__dict__.pop("write_jsonl")
     args = CheckArgs(**{**vars(ns), "rates": tuple(ns.rates), "rankers": tuple(ns.rankers),
                         "relevance_gaps": tuple(ns.relevance_gaps)})
+    if write_jsonl:
+        with open(write_jsonl, "w", encoding="utf-8") as f:
+            for n, q in enumerate(load_questions(args)):
+                f.write(json.dumps({"id": f"hotpotqa-{args.seed}-{n}", "documents": q["docs"],
+                                    "question": q["question"], "answers": [q["answer"]]}) + "\n")
+        return
     result = run(args)
     print(f"{'ranker':>20} {'gap':>4} {'rate':>5} {'n':>3} {'gold top2':>9} {'gold top4':>9} {'both kept':>9} "
           f"{'answer in':>9} {'fill':>5} {'median s':>8}")
