@@ -289,9 +289,8 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
     hooked: list[Any] = []
     try:
         relevance, rank_order, scorers = _rank(job, live, ranker, bar, hooked)
-        if relevance is not None:
-            rank_order = within_gap(rank_order, relevance, job.cfg.relevance_gap)
-        kept = coarse(rank_order, doc_tokens, budget - fixed, job.cfg.coarse_slack) if relevance is not None else live
+        kept = live if relevance is None else coarse(within_gap(rank_order, relevance, job.cfg.relevance_gap),
+                                                     doc_tokens, budget - fixed, job.cfg.coarse_slack)
         units, scores = _score_kept(job, kept, doc_tokens, budget - fixed, relevance is not None, scorers, bar)
         active, masks, used = _fit(job, kept, units, scores, budget, relevance is not None, scorers[1])
     finally:

@@ -133,9 +133,8 @@ class ShortlistRanker(Ranker):
         if got.shape != (len(top),):
             raise ValueError(f"ranker {type(self.second).__name__} returned shape {got.shape} for {len(top)} documents")
         out[top] = got
-        floor = np.nan_to_num(out[top], nan=-np.inf)
-        floor = floor[np.isfinite(floor)].min() if np.isfinite(floor).any() else 0.0
-        out[rest] = floor - 1.0 - np.arange(len(rest))
+        finite = got[np.isfinite(got)]
+        out[rest] = (finite.min() if finite.size else 0.0) - 1.0 - np.arange(len(rest))
         return out
 
 

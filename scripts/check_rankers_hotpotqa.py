@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--relevance-gaps", type=float, nargs="*", default=list(CheckArgs.relevance_gaps))
     parser.add_argument("--write-jsonl", metavar="FILE", help="write the questions as harness records and stop")
     ns = parser.parse_args(argv)
-    write_jsonl = ns.__dict__.pop("write_jsonl")
+    write_jsonl = vars(ns).pop("write_jsonl")
     args = CheckArgs(**{**vars(ns), "rates": tuple(ns.rates), "rankers": tuple(ns.rankers),
                         "relevance_gaps": tuple(ns.relevance_gaps)})
     if write_jsonl:

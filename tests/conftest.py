@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny byte-level BPE tokenizer and a tiny random Llama, built once per session.
+"""Shared fixtures: a tiny byte-level BPE tokenizer and a tiny random Llama, built once per session,
+and ``fake``, a compressor on a seeded random scorer with cl100k counts (no model at all).
 
 No network and no real weights: the tokenizer is trained in milliseconds on a small corpus and the
 model is randomly initialised, so scores are meaningless but every code path of the real scorer
@@ -64,6 +65,14 @@ def tiny_scorer(tiny_model, tiny_tokenizer):
     from headroom_lingua.scorers.perplexity import PerplexityScorer
 
     return PerplexityScorer(tiny_model, tiny_tokenizer, CompressionConfig(window=64, overlap=8), model_name="tiny")
+
+
+@pytest.fixture(scope="module")
+def fake():
+    from headroom_lingua import Compressor
+    from headroom_lingua.scorers import RandomScorer
+
+    return Compressor(RandomScorer(seed=1), tokenizer="cl100k")
 
 
 @pytest.fixture(autouse=True)

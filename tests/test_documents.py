@@ -37,11 +37,6 @@ class KeywordRanker(Ranker):
         return np.array([float(self.keyword in d) for d in documents])
 
 
-@pytest.fixture(scope="module")
-def fake():
-    return Compressor(RandomScorer(seed=1), tokenizer="cl100k")
-
-
 def _doc(rng: np.random.Generator, n: int) -> str:
     return " ".join(rng.choice(WORDS, n)) + "."
 

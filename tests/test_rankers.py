@@ -10,12 +10,6 @@ import pytest
 from headroom_lingua import Compressor, ConfigError
 from headroom_lingua.documents import compress_documents
 from headroom_lingua.rankers import BM25Ranker, OverlapRanker, Ranker, ShortlistRanker, get_ranker
-from headroom_lingua.scorers import RandomScorer
-
-
-@pytest.fixture(scope="module")
-def fake():
-    return Compressor(RandomScorer(seed=1), tokenizer="cl100k")
 
 
 class Fixed(Ranker):
