@@ -18,8 +18,12 @@ from .errors import (BudgetError, ConfigError, HeadroomLinguaError, InputError, 
                      ProvisioningError)
 from .result import CompressionResult
 
-_LAZY = {"compress": "compressor", "Compressor": "compressor", "compress_messages": "messages",
-         "compress_documents": "documents"}
+_LAZY = {"compress": "compressor", "Compressor": "compressor",
+         "compress_documents": "frontends.documents", "DocumentsConfig": "frontends.documents",
+         "DocumentsResult": "frontends.documents",
+         "compress_messages": "frontends.messages", "MessagesConfig": "frontends.messages",
+         "MessagesResult": "frontends.messages",
+         "PerplexityConfig": "scorers.perplexity.config"}
 
 
 def __getattr__(name: str) -> Any:
@@ -31,4 +35,6 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["compress", "Compressor", "compress_messages", "compress_documents", "CompressionConfig",
-           "CompressionResult", "BudgetError", "ConfigError", "HeadroomLinguaError", "InputError", "ModelNotFoundError", "ProvisioningError", "__version__"]
+           "CompressionResult", "DocumentsConfig", "DocumentsResult", "MessagesConfig", "MessagesResult",
+           "PerplexityConfig", "BudgetError", "ConfigError", "HeadroomLinguaError", "InputError",
+           "ModelNotFoundError", "ProvisioningError", "__version__"]

@@ -1,8 +1,13 @@
-"""Validated configuration of a compressor, serialisable with a version stamp.
+"""Validated configuration of the pipeline, serialisable with a version stamp.
+
+``CompressionConfig`` holds what every scorer shares: protection and what happens when protected
+text overflows. Settings of one scorer kind live in that kind's own config (for the causal-LM
+scorer, ``headroom_lingua.scorers.perplexity.PerplexityConfig``: window, overlap, reduction,
+iterative mode, batch size).
 
 Example:
     >>> from headroom_lingua import CompressionConfig
-    >>> cfg = CompressionConfig(reduction="max", protect=("numbers", "urls"))
+    >>> cfg = CompressionConfig(on_overflow="drop", protect=("numbers", "urls"))
     >>> CompressionConfig.from_dict(cfg.to_dict()) == cfg
     True
 """
@@ -11,44 +16,32 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .serial import checked_fields
 
-CONFIG_VERSION = 1
-REDUCTIONS = ("mean", "max", "sum", "first")
+CONFIG_VERSION = 2
 OVERFLOW_POLICIES = ("raise", "drop")
+SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
+"""Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
+``DeprecationWarning``) and handed to the causal-LM scorer's own config."""
 
 
 def _builtin_protectors() -> tuple[str, ...]:
-    from .protect import PROTECTORS
+    from .engine.protect import PROTECTORS
 
     return tuple(PROTECTORS)
 
 
-def checked_fields(cls: type, data: dict[str, Any], version: int) -> dict[str, Any]:
-    """A dataclass's fields from a serialised dict: the version stamp checked and removed, unknown
-    fields rejected by name (shared by every versioned config of the project)."""
-    data = dict(data)
-    found = data.pop("version", version)
-    if found != version:
-        raise ConfigError(f"config version {found} is not supported (this release reads {version})")
-    fields = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - fields)
-    if unknown:
-        raise ConfigError(f"unknown config field(s) {unknown}; known fields are {sorted(fields)}")
-    return data
-
-
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class CompressionConfig:
-    """How a prompt is scored and selected; the budget itself is given per call.
+    """How units are protected and what happens when protected text overflows the budget.
 
     Attributes:
-        reduction: how a unit's (word's) score is made from its tokens' self-information:
-            ``mean`` (default), ``max``, ``sum`` or ``first`` (the first token's score).
-        protect: names of built-in protectors that are on (see ``headroom_lingua.protect.PROTECTORS``);
+        protect: names of built-in protectors that are on (see ``headroom_lingua.engine.protect.PROTECTORS``);
             protected spans are always kept whole. Default: all of them.
         on_overflow: what happens when protected text alone exceeds the budget: ``raise``
             a ``BudgetError`` (default) or ``drop`` protected spans too (lowest-scoring first,
@@ -57,29 +50,33 @@ class CompressionConfig:
             the default: all of it). Below 1, when protected spans would take more, the
             best-scoring ones that fit the share are kept and the rest compete with ordinary
             words on their scores, so that a tight budget is not spent on numbers alone.
-        window: most tokens the scorer feeds the model in one forward pass. Longer inputs are
-            scored in windows, so memory is bounded by the window, not by the input.
-        overlap: tokens of preceding context each later window re-reads, so that no token is
-            scored with less than ``overlap`` tokens of context (except at the very start).
-        iterative: LLMLingua's iterative mode: score segment by segment, each conditioned
-            on the already-compressed prefix through the KV cache (about 1 + rate forwards).
-        segment_tokens: segment length of the iterative mode, in scorer tokens.
-        batch_size: prompts per forward pass in ``compress_batch``.
+        scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
+            as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """
 
-    reduction: str = "mean"
-    protect: tuple[str, ...] = dataclasses.field(default_factory=_builtin_protectors)
-    on_overflow: str = "raise"
-    protect_share: float = 1.0
-    window: int = 2048
-    overlap: int = 128
-    iterative: bool = False
-    segment_tokens: int = 256
-    batch_size: int = 8
+    protect: tuple[str, ...]
+    on_overflow: str
+    protect_share: float
+    scorer_options: tuple[tuple[str, Any], ...]
 
-    def __post_init__(self) -> None:
-        if self.reduction not in REDUCTIONS:
-            raise ConfigError(f"reduction={self.reduction!r} is not one of {list(REDUCTIONS)}")
+    def __init__(self, protect: Any = None, on_overflow: str = "raise", protect_share: float = 1.0,
+                 scorer_options: Any = (), **legacy: Any):
+        unknown = sorted(set(legacy) - set(SCORER_FIELDS))
+        if unknown:
+            raise TypeError(f"CompressionConfig got unexpected field(s) {unknown}")
+        if legacy:
+            warnings.warn(f"CompressionConfig({', '.join(sorted(legacy))}=...) is deprecated: these are causal-LM "
+                          "settings; pass PerplexityConfig(...) as scorer_config instead", DeprecationWarning,
+                          stacklevel=2)
+        options = dict(scorer_options, **legacy)
+        set_ = object.__setattr__
+        set_(self, "protect", _builtin_protectors() if protect is None else protect)
+        set_(self, "on_overflow", on_overflow)
+        set_(self, "protect_share", protect_share)
+        set_(self, "scorer_options", tuple(sorted(options.items())))
+        self._validate()
+
+    def _validate(self) -> None:
         if self.on_overflow not in OVERFLOW_POLICIES:
             raise ConfigError(f"on_overflow={self.on_overflow!r} is not one of {list(OVERFLOW_POLICIES)}")
         if isinstance(self.protect, str) or not all(isinstance(p, str) for p in self.protect):
@@ -89,34 +86,47 @@ class CompressionConfig:
         unknown = [p for p in self.protect if p not in known]
         if unknown:
             raise ConfigError(f"unknown protector(s) {unknown}; built-in protectors are {list(known)}")
-        for name in ("window", "segment_tokens", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{name} must be a positive int, got {value!r}")
-        if self.window < 16:
-            raise ConfigError(f"window={self.window} is too small; use at least 16 tokens")
-        if not isinstance(self.overlap, int) or not 0 <= self.overlap < self.window // 2:
-            raise ConfigError(f"overlap must be an int in [0, window // 2), got {self.overlap!r}")
         if isinstance(self.protect_share, bool) or not isinstance(self.protect_share, (int, float)) \
                 or not 0 <= self.protect_share <= 1:
             raise ConfigError(f"protect_share must be a number in [0, 1], got {self.protect_share!r}")
-        if not isinstance(self.iterative, bool):
-            raise ConfigError(f"iterative must be a bool, got {self.iterative!r}")
+        if self.scorer_options:  # validated by the scorer's config, so errors come early
+            from .scorers.perplexity.config import PerplexityConfig
+
+            PerplexityConfig(**dict(self.scorer_options))
+
+    def __getattr__(self, name: str) -> Any:  # deprecated reads: config.window, config.iterative, ...
+        if name in SCORER_FIELDS:
+            from .scorers.perplexity.config import PerplexityConfig
+
+            return getattr(PerplexityConfig(**dict(self.__dict__.get("scorer_options", ()))), name)
+        raise AttributeError(f"'CompressionConfig' object has no attribute {name!r}")
 
     def replace(self, **changes: Any) -> "CompressionConfig":
         """A copy with some fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        fields = {"protect": self.protect, "on_overflow": self.on_overflow, "protect_share": self.protect_share,
+                  "scorer_options": self.scorer_options}
+        legacy = {k: changes.pop(k) for k in list(changes) if k in SCORER_FIELDS}
+        fields.update(changes)
+        if legacy:
+            fields["scorer_options"] = tuple({**dict(self.scorer_options), **legacy}.items())
+        return CompressionConfig(**fields)
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["protect"] = list(self.protect)
+        data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share}
+        if self.scorer_options:
+            data["scorer_options"] = dict(self.scorer_options)
         return {"version": CONFIG_VERSION, **data}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CompressionConfig":
+        data = dict(data)
+        if data.get("version") == 1:  # version 1 held the causal-LM settings among its fields
+            data["version"] = CONFIG_VERSION
+            data["scorer_options"] = {k: data.pop(k) for k in SCORER_FIELDS if k in data}
         data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:
             data["protect"] = tuple(data["protect"])
+        data["scorer_options"] = tuple(dict(data.get("scorer_options", {})).items())
         return cls(**data)
 
     def save(self, path: str | Path) -> None:

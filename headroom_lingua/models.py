@@ -35,7 +35,11 @@ DEFAULT_MODEL = "smollm2-135m"
 
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:
-    """Where a named model's weights come from."""
+    """Where a named model's weights come from, and what kind of model it is.
+
+    ``kind``: ``causal-lm`` (read by the ``perplexity`` scorer unless ``scorer`` names another
+    kind) or ``token-classifier`` (read by ``classifier``); ``role``: ``scorer`` or ``target``.
+    """
 
     name: str
     role: str  # "scorer" or "target"
@@ -43,6 +47,8 @@ class ModelSpec:
     gguf: str  # file name inside the package, or "<dir>/part0{i}.bin" pattern for parts
     description: str
     sha256: str | None = None  # published checksum of the (reassembled) GGUF, if any
+    kind: str = "causal-lm"
+    scorer: str | None = None  # the scorer kind that reads it, if not the kind's default
 
     @property
     def is_split(self) -> bool:

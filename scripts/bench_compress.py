@@ -68,9 +68,9 @@ def paired_times(a, b, repeats: int) -> tuple[list[float], list[float]]:
 def one_size(n: int, args: BenchArgs, iterative: bool = False) -> dict:
     import torch
 
-    from headroom_lingua import CompressionConfig, Compressor
+    from headroom_lingua import Compressor, PerplexityConfig
 
-    compressor = Compressor.from_pretrained(args.model, config=CompressionConfig(iterative=iterative))
+    compressor = Compressor.from_pretrained(args.model, scorer_config=PerplexityConfig(iterative=iterative))
     scorer = compressor.scorer
     text = squad_text(n, scorer.tokenizer)
     ids = torch.tensor([scorer.counter.encode(text)[0]])

@@ -159,18 +159,18 @@ def peer_seconds(method, prompt: dict, rate: float, separator: str) -> tuple[flo
 
 def run(args: BenchArgs) -> dict:
     from headroom_lingua import Compressor
-    from headroom_lingua.documents import DocumentsConfig, assemble, compress_documents
+    from headroom_lingua.frontends.documents import DocumentsConfig, assemble, compress_documents
 
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.one_row_at_a_time:
-        from headroom_lingua.scorers import contrastive
-
-        contrastive._batched = lambda base: False
     model_dir = random_model_dir(args.model) if args.random_init else args.model
     comp = Compressor.from_pretrained(model_dir, device=args.device)
+    if args.one_row_at_a_time:
+        from headroom_lingua.scorers.lm import CausalLM
+
+        CausalLM.batched = property(lambda lm: False)
     cfg = DocumentsConfig(order=args.order, fine=args.fine, self_weight=args.self_weight,
                           coarse_slack=args.coarse_slack, dynamic_ratio=args.dynamic_ratio, ranker=args.ranker,
                           relevance_gap=args.relevance_gap if args.relevance_gap >= 0 else None)

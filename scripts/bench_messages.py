@@ -81,7 +81,7 @@ def prefix_reuse(prev: list[dict], cur: list[dict], counter) -> tuple[float, flo
 
 def replay(conv: list[dict], rate: float, stable: bool, comp, tokenizer: str) -> list[dict]:
     from headroom_lingua import BudgetError, compress_messages
-    from headroom_lingua.budget import get_counter
+    from headroom_lingua.engine.budget import get_counter
 
     counter = get_counter(tokenizer)
     ends = [i + 1 for i, m in enumerate(conv) if m["role"] == "user"][2:]  # requests from the 3rd user turn

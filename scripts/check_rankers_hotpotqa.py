@@ -62,7 +62,7 @@ def run(args: CheckArgs) -> dict:
     import torch
 
     from headroom_lingua import Compressor
-    from headroom_lingua.documents import DocumentsConfig, compress_documents
+    from headroom_lingua.frontends.documents import DocumentsConfig, compress_documents
 
     if args.threads:
         torch.set_num_threads(args.threads)

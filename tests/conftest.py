@@ -61,10 +61,10 @@ def tiny_model_dir(_tiny_model_session, tiny_tokenizer, tmp_path_factory):
 
 @pytest.fixture
 def tiny_scorer(tiny_model, tiny_tokenizer):
-    from headroom_lingua.config import CompressionConfig
+    from headroom_lingua import PerplexityConfig
     from headroom_lingua.scorers.perplexity import PerplexityScorer
 
-    return PerplexityScorer(tiny_model, tiny_tokenizer, CompressionConfig(window=64, overlap=8), model_name="tiny")
+    return PerplexityScorer(tiny_model, tiny_tokenizer, PerplexityConfig(window=64, overlap=8), model_name="tiny")
 
 
 @pytest.fixture(scope="module")

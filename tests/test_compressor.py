@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom_lingua import BudgetError, CompressionConfig, Compressor, ConfigError, InputError
-from headroom_lingua.budget import HFTokenCounter, get_counter
-from headroom_lingua.protect import find_protected
-from headroom_lingua.render import render
+from headroom_lingua import BudgetError, CompressionConfig, Compressor, ConfigError, InputError, PerplexityConfig
+from headroom_lingua.engine.budget import HFTokenCounter, get_counter
+from headroom_lingua.engine.protect import find_protected
+from headroom_lingua.engine.inputs import resolve_budget
+from headroom_lingua.engine.render import render
+from headroom_lingua.engine.segment import segment
 from headroom_lingua.scorers import LengthScorer, PositionScorer, RandomScorer
 
 from .helpers import assert_cut_from
@@ -39,11 +41,20 @@ def check_invariants(comp: Compressor, text: str, budget_kw: dict) -> None:
     try:
         r = comp.compress(text, **budget_kw)
     except BudgetError:
-        # Only legitimate when the protected text alone is over budget.
-        units_keep = find_protected(text, comp.config.protect)
-        assert units_keep, "BudgetError without any protected text"
+        # Only legitimate when the protected text alone is over the budget.
+        original = counter.count(text)
+        budget = resolve_budget(original, budget_kw.get("rate"), budget_kw.get("target_tokens"))
+        units = segment(text, find_protected(text, comp.config.protect))
+        assert counter.count(render(units, units.protected)[0]) > budget, "BudgetError with room for protected text"
         return
-    assert r.compressed_tokens <= r.budget or r.text == text
+    if not text.strip():  # documented passthrough: empty or whitespace-only text, counted as nothing
+        assert r.text == text and r.original_tokens == r.compressed_tokens == 0
+        return
+    assert r.original_tokens == counter.count(text)
+    if r.budget >= r.original_tokens:  # documented passthrough: the input already fits
+        assert r.text == text and r.compressed_tokens == r.original_tokens
+    else:
+        assert r.compressed_tokens <= r.budget  # no escape hatch: a compressed prompt always fits
     assert counter.count(r.text) == r.compressed_tokens
     assert_cut_from(text, r)
     r.text.encode("utf-8")
@@ -199,17 +210,17 @@ def _lm_long_input(tiny_model, tiny_tokenizer, n_chars):
 
     from headroom_lingua.scorers.perplexity import PerplexityScorer
 
-    scorer = PerplexityScorer(tiny_model, tiny_tokenizer, CompressionConfig(window=2048, overlap=64))
+    scorer = PerplexityScorer(tiny_model, tiny_tokenizer, PerplexityConfig(window=2048, overlap=64))
     text = ((ENGLISH + "\n") * 3000)[:n_chars]
     peak = {"numel": 0}
-    head = scorer._head.forward
+    head = scorer.causal_lm().head.forward
 
     def spy(x):
         out = head(x)
         peak["numel"] = max(peak["numel"], out.numel())
         return out
 
-    scorer._head.forward = spy
+    scorer.causal_lm().head.forward = spy
     with torch.inference_mode():
         r = Compressor(scorer).compress(text, rate=0.3)
     assert 0.97 * r.budget <= r.compressed_tokens <= r.budget

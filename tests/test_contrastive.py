@@ -8,7 +8,7 @@ import pytest
 
 from headroom_lingua import ConfigError
 from headroom_lingua.scorers import LengthScorer
-from headroom_lingua.segment import segment
+from headroom_lingua.engine.segment import segment
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_ranking_pass_caches_exact_unconditional_surprisal(contrastive, tiny_sco
     rel = contrastive.rank([doc, "Revenue grew 12% in Q3."], "What does the fox do?")
     assert rel.shape == (2,) and np.isfinite(rel).all()
     ids = tiny_scorer.counter.encode(doc)[0]
-    np.testing.assert_allclose(contrastive._plain(doc), tiny_scorer.token_surprisal(ids), atol=1e-4)
+    np.testing.assert_allclose(contrastive._cache.plain(doc, contrastive.lm), tiny_scorer.token_surprisal(ids), atol=1e-4)
 
 
 def test_contrastive_scores_match_a_direct_computation(contrastive, tiny_scorer):
@@ -35,9 +35,10 @@ def test_contrastive_scores_match_a_direct_computation(contrastive, tiny_scorer)
     enc = tiny_scorer.counter
     ids, offsets = enc.encode(doc)
     qids = enc.encode(q + "\n\n")[0]
-    full = torch.tensor([tiny_scorer._with_prefix(list(qids) + list(ids))])
+    lm = tiny_scorer.causal_lm()
+    full = torch.tensor([lm.with_prefix(list(qids) + list(ids))])
     with torch.inference_mode():
-        cond = tiny_scorer._nll(full)[0, -len(ids):].numpy()
+        cond = lm.nll(full)[0, -len(ids):].numpy()
     plain = tiny_scorer.token_surprisal(ids)
     from headroom_lingua.scorers import reduce_to_units
 
@@ -62,9 +63,9 @@ def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatc
     """The padded-batch path (taken on accelerators) gives the per-row path's ranking, cached
     surprisals, scores and compressed text; forced on CPU, with batches small enough to split."""
     from headroom_lingua import Compressor
-    from headroom_lingua.documents import compress_documents
-    from headroom_lingua.scorers import contrastive as module
+    from headroom_lingua.frontends.documents import compress_documents
     from headroom_lingua.scorers.contrastive import ContrastiveScorer
+    from headroom_lingua.scorers.lm import rows as module
 
     docs = ["The quick brown fox jumps over the lazy dog.", "Revenue grew 12% in Q3 to $4.1M.",
             "Paris is the capital of France. " * 6, "short", "The order #A-1192 ships on May 3."]
@@ -73,7 +74,7 @@ def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatc
     def run():
         scorer = ContrastiveScorer(tiny_scorer)
         rel = scorer.rank(docs, question)
-        plain = [scorer._plain(d) for d in docs]
+        plain = [scorer._cache.plain(d, scorer.lm) for d in docs]
         scores = scorer.conditioned(question).score_batch([segment(d) for d in docs])
         text = compress_documents(docs, question=question, rate=0.5, model=Compressor(tiny_scorer)).text
         return rel, plain, scores, text
@@ -81,7 +82,7 @@ def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatc
     want = run()
     forwards = []
     real = module._run_batch
-    monkeypatch.setattr(module, "_batched", lambda base: True)
+    monkeypatch.setattr(type(tiny_scorer.causal_lm()), "batched", property(lambda lm: True))
     monkeypatch.setattr(module, "ROW_BATCH_TOKENS", 160)
     monkeypatch.setattr(module, "_run_batch", lambda base, rows: forwards.append(len(rows)) or real(base, rows))
     got = run()
@@ -93,7 +94,8 @@ def test_accelerator_row_batches_match_one_row_at_a_time(tiny_scorer, monkeypatc
 
 
 def test_surprisal_cache_keeps_its_bounds_and_running_total(contrastive, tiny_scorer, monkeypatch):
-    from headroom_lingua.scorers import contrastive as module
+    from headroom_lingua.scorers.contrastive import cache as module
+    from headroom_lingua.scorers.lm import Lazy
 
     docs = [f"Document {i}: the quick brown fox jumps over the lazy dog {i} times." for i in range(8)]
     sizes = {d: len(tiny_scorer.counter.encode(d)[0]) for d in docs}
@@ -104,21 +106,21 @@ def test_surprisal_cache_keeps_its_bounds_and_running_total(contrastive, tiny_sc
     cache = contrastive._cache
 
     def lazy():
-        return sum(len(p) for v in cache.values() for p in v if isinstance(p, module._Lazy) and p.value is None)
+        return sum(len(p) for v in cache._items.values() for p in v if isinstance(p, Lazy) and p.value is None)
 
-    assert list(cache) == docs[-len(cache):] and 1 < len(cache) < len(docs)  # least recent went first
+    assert list(cache._items) == docs[-len(cache):] and 1 < len(cache) < len(docs)  # least recent went first
     assert lazy() <= module.LAZY_TOKENS
-    assert cache.tokens == sum(len(p) for v in cache.values() for p in v)
-    contrastive._plain(docs[-2])  # resolving frees hidden states but keeps the token count
+    assert cache.tokens == sum(len(p) for v in cache._items.values() for p in v)
+    contrastive._cache.plain(docs[-2], contrastive.lm)  # resolving frees hidden states but keeps the token count
     contrastive.rank([docs[-2]], "Who?")  # re-caching a text replaces its entry
-    assert cache.tokens == sum(len(p) for v in cache.values() for p in v) <= module.CACHE_TOKENS
+    assert cache.tokens == sum(len(p) for v in cache._items.values() for p in v) <= module.CACHE_TOKENS
 
 
 def test_contrastive_without_a_document_start_token(contrastive, tiny_scorer):
-    tiny_scorer.prefix_id = None  # the first token has no context: NaN, and units still score
+    tiny_scorer.causal_lm().prefix_id = None  # the first token has no context: NaN, and units still score
     doc = "The quick brown fox jumps over the lazy dog."
     assert np.isfinite(contrastive.rank([doc, "Revenue grew."], "Who jumps?")).all()
-    plain = contrastive._plain(doc)
+    plain = contrastive._cache.plain(doc, contrastive.lm)
     assert np.isnan(plain[0]) and np.isfinite(plain[1:]).all()
     assert np.isfinite(contrastive.conditioned("Who jumps?").score(segment(doc))).all()
 
@@ -128,5 +130,5 @@ def test_contrastive_needs_a_question_and_a_causal_lm(contrastive):
 
     with pytest.raises(ConfigError, match="conditioned"):
         contrastive.score(segment("a b"))
-    with pytest.raises(ConfigError, match="PerplexityScorer"):
+    with pytest.raises(ConfigError, match="runs a causal LM"):
         ContrastiveScorer(LengthScorer())

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom_lingua import BudgetError, Compressor, ConfigError, compress
-from headroom_lingua.allocate import coarse, output_order, rank_weights, whole_documents, within_gap
-from headroom_lingua.budget import get_counter
-from headroom_lingua.documents import DocumentsConfig, DocumentsResult, compress_documents
+from headroom_lingua.frontends.documents.allocate import coarse, output_order, rank_weights, whole_documents, within_gap
+from headroom_lingua.engine.budget import get_counter
+from headroom_lingua.frontends.documents import DocumentsConfig, DocumentsResult, compress_documents
 from headroom_lingua.rankers import Ranker
 from headroom_lingua.scorers import RandomScorer
 
@@ -188,7 +188,7 @@ def test_documents_kept_whole_are_never_scored():
 
 
 def test_a_document_expected_whole_but_cut_is_scored_and_selected_as_usual(monkeypatch):
-    import headroom_lingua.documents as documents_module
+    import headroom_lingua.frontends.documents.compress as documents_module
 
     rng = np.random.default_rng(5)
     docs = [_doc(rng, 60) for _ in range(4)]
@@ -294,11 +294,11 @@ def test_tiny_lm_end_to_end_invariants(tiny_scorer, docs, question, rate, order)
 
 
 def test_fast_mode_never_runs_the_lm_on_a_document_kept_whole(tiny_scorer, monkeypatch):
-    import headroom_lingua.scorers.contrastive as contrastive_module
+    import headroom_lingua.scorers.contrastive.scorer as contrastive_module
 
     rows = []
     real = contrastive_module.run_rows
-    monkeypatch.setattr(contrastive_module, "run_rows", lambda base, r, *a, **k: rows.extend(r) or real(base, r, *a, **k))
+    monkeypatch.setattr(contrastive_module, "run_rows", lambda lm, r, *a, **k: rows.extend(r) or real(lm, r, *a, **k))
     docs = ["The harbor vessel shipped tariff goods. " * 3, "A violin melody in the desert. " * 6,
             "The senate debated the tariff. " * 6, "Glacier river mountain orbit planet. " * 6]
     r = compress_documents(docs, question="Which vessel shipped tariff goods from the harbor?", rate=0.5,
@@ -313,7 +313,7 @@ def test_fast_mode_never_runs_the_lm_on_a_document_kept_whole(tiny_scorer, monke
 
 
 def test_progress_bar_on_long_inputs(tiny_scorer, monkeypatch, capsys):
-    import headroom_lingua.documents as documents
+    import headroom_lingua.frontends.documents.compress as documents
 
     monkeypatch.setattr(documents, "PROGRESS_MIN_TOKENS", 1)
     docs = ["The quick brown fox jumps over the lazy dog. " * 8] * 3

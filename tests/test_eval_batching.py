@@ -8,7 +8,7 @@ import json
 import pytest
 
 from headroom_lingua import Compressor
-from headroom_lingua.documents import DocumentsConfig
+from headroom_lingua.frontends.documents import DocumentsConfig
 from headroom_lingua.errors import ConfigError
 from headroom_lingua.scorers import RandomScorer
 from headroom_lingua_eval.config import EvalConfig

@@ -33,7 +33,7 @@ def test_real_target_answers_squad_and_budgets_hold(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("llmlingua") is None, reason="needs the peers extra")
 def test_llmlingua_peer_compresses_near_the_budget():
-    from headroom_lingua.budget import get_counter
+    from headroom_lingua.engine.budget import get_counter
     from headroom_lingua_eval.peers import LLMLinguaMethod
     from headroom_lingua_eval.suites import SUITES
 

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from headroom_lingua import BudgetError, Compressor, ConfigError, InputError, compress_messages
-from headroom_lingua.budget import get_counter
-from headroom_lingua.messages import MessagesConfig, _step_rate
+from headroom_lingua.engine.budget import get_counter
+from headroom_lingua.frontends.messages import MessagesConfig
+from headroom_lingua.frontends.messages.compress import _step_rate
 from headroom_lingua.scorers import RandomScorer
 
 from .helpers import is_subsequence
@@ -245,7 +246,7 @@ def test_bad_arguments(fake):
 
 # -- tiny LM and CLI --------------------------------------------------------------------------------
 def test_tiny_lm_stable_and_progress(tiny_scorer, monkeypatch, capsys):
-    import headroom_lingua.messages as messages
+    import headroom_lingua.frontends.messages.compress as messages
 
     monkeypatch.setattr(messages, "PROGRESS_MIN_TOKENS", 1)
     comp = Compressor(tiny_scorer)

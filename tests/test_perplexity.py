@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from headroom_lingua import CompressionConfig, Compressor
+from headroom_lingua import CompressionConfig, Compressor, PerplexityConfig
 from headroom_lingua.scorers.base import reduce_to_units
 from headroom_lingua.scorers.perplexity import PerplexityScorer
-from headroom_lingua.segment import segment
+from headroom_lingua.engine.segment import segment
 
 from .helpers import assert_cut_from
 
@@ -26,21 +26,21 @@ def reference_surprisal(model, ids_with_prefix):
 
 
 def test_single_pass_equals_full_logits(tiny_model, tiny_tokenizer):
-    scorer = PerplexityScorer(tiny_model, tiny_tokenizer, CompressionConfig(window=4096))
+    scorer = PerplexityScorer(tiny_model, tiny_tokenizer, PerplexityConfig(window=4096))
     ids = scorer.counter.encode(TEXT)[0]
     got = scorer.token_surprisal(ids)
-    ref = reference_surprisal(tiny_model, [scorer.prefix_id] + ids)
+    ref = reference_surprisal(tiny_model, [scorer.causal_lm().prefix_id] + ids)
     assert got.shape == (len(ids),) and np.allclose(got, ref, atol=1e-4)
 
 
 def test_windows_cover_every_token_with_enough_context(tiny_model, tiny_tokenizer):
-    cfg = CompressionConfig(window=32, overlap=8)
+    cfg = PerplexityConfig(window=32, overlap=8)
     scorer = PerplexityScorer(tiny_model, tiny_tokenizer, cfg)
     ids = scorer.counter.encode(TEXT)[0]
     assert len(ids) > 4 * cfg.window
     got = scorer.token_surprisal(ids)
     assert np.isfinite(got).all()
-    full = [scorer.prefix_id] + ids
+    full = [scorer.causal_lm().prefix_id] + ids
     w = cfg.window + 1  # the document-start token rides along with the first window's tokens
     assert np.allclose(got[:w - 1], reference_surprisal(tiny_model, full[:w]), atol=1e-4)
     # The next window re-reads `overlap` tokens of context before the first token it scores.
@@ -50,14 +50,14 @@ def test_windows_cover_every_token_with_enough_context(tiny_model, tiny_tokenize
 
 
 def test_chunked_head_matches_plain_logits(tiny_model, tiny_tokenizer, monkeypatch):
-    import headroom_lingua.scorers.perplexity as pp
+    import headroom_lingua.scorers.lm.runtime as runtime
 
-    monkeypatch.setattr(pp, "HEAD_CHUNK", 7)  # force many chunks
-    scorer = PerplexityScorer(tiny_model, tiny_tokenizer)
-    ids = torch.tensor([[scorer.prefix_id] + scorer.counter.encode(TEXT)[0]])
-    split = scorer._nll(ids)
-    scorer._split = False
-    plain = scorer._nll(ids)
+    monkeypatch.setattr(runtime, "HEAD_CHUNK", 7)  # force many chunks
+    lm = PerplexityScorer(tiny_model, tiny_tokenizer).causal_lm()
+    ids = torch.tensor([[lm.prefix_id] + lm.counter.encode(TEXT)[0]])
+    split = lm.nll(ids)
+    lm.split = False
+    plain = lm.nll(ids)
     assert torch.allclose(split, plain, atol=1e-4)
 
 
@@ -88,7 +88,7 @@ def test_token_spanning_two_units_and_unscored_units():
 
 @pytest.mark.parametrize("iterative", [False, True])
 def test_compress_through_lm(tiny_model, tiny_tokenizer, iterative):
-    cfg = CompressionConfig(window=48, overlap=8, iterative=iterative, segment_tokens=16)
+    cfg = PerplexityConfig(window=48, overlap=8, iterative=iterative, segment_tokens=16)
     comp = Compressor(PerplexityScorer(tiny_model, tiny_tokenizer, cfg))
     r = comp.compress(TEXT, rate=0.4)
     assert r.compressed_tokens <= r.budget and r.compressed_tokens >= 0.97 * r.budget
@@ -97,7 +97,7 @@ def test_compress_through_lm(tiny_model, tiny_tokenizer, iterative):
 
 
 def test_iterative_scores_depend_on_rate(tiny_model, tiny_tokenizer):
-    cfg = CompressionConfig(iterative=True, segment_tokens=16)
+    cfg = PerplexityConfig(iterative=True, segment_tokens=16)
     scorer = PerplexityScorer(tiny_model, tiny_tokenizer, cfg)
     u = segment(TEXT)
     a, b = scorer.score(u, rate=0.3), scorer.score(u, rate=0.8)
@@ -113,7 +113,7 @@ def test_local_model_folder(tiny_model_dir):
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32])
 def test_logsumexp_precision(dtype):
-    from headroom_lingua.scorers.perplexity import _logsumexp
+    from headroom_lingua.scorers.lm.runtime import logsumexp as _logsumexp
 
     torch.manual_seed(1)
     logits = (torch.randn(3, 17, 5000) * 4).to(dtype)

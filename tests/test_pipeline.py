@@ -11,10 +11,10 @@ from hypothesis import given, settings
 
 from headroom_lingua.config import CompressionConfig
 from headroom_lingua.errors import BudgetError, ConfigError
-from headroom_lingua.protect import PROTECTORS, find_protected, merge_spans
-from headroom_lingua.render import merge_gaps, render
-from headroom_lingua.segment import segment
-from headroom_lingua.select import select
+from headroom_lingua.engine.protect import PROTECTORS, find_protected, merge_spans
+from headroom_lingua.engine.render import merge_gaps, render
+from headroom_lingua.engine.segment import segment
+from headroom_lingua.engine.select import select
 
 from .helpers import is_subsequence
 from .strategies import texts

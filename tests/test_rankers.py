@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from headroom_lingua import Compressor, ConfigError
-from headroom_lingua.documents import compress_documents
+from headroom_lingua.frontends.documents import compress_documents
 from headroom_lingua.rankers import BM25Ranker, OverlapRanker, Ranker, ShortlistRanker, get_ranker
 
 

@@ -1,39 +1,24 @@
-"""Scorers are peers behind one interface (``Scorer.score``); a new one is a file plus an entry here."""
+"""Scorers are peers behind one interface (``Scorer.score``); a new one is a file (or folder) plus
+an entry in ``registry.SCORER_KINDS`` (or a ``register_scorer`` call)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from .base import Scorer, reduce_to_units
+from .base import Scorer, progress_hook, reduce_to_units, report_progress
 from .baselines import LengthScorer, PositionScorer, RandomScorer
-
-
-def _perplexity(**kwargs: Any) -> Scorer:
-    from .perplexity import PerplexityScorer
-
-    return PerplexityScorer.from_pretrained(**kwargs)
-
-
-def _contrastive(**kwargs: Any) -> Scorer:
-    from .contrastive import ContrastiveScorer
-
-    return ContrastiveScorer.from_pretrained(**kwargs)
-
-
-SCORERS: dict[str, Callable[..., Scorer]] = {
-    "perplexity": _perplexity,
-    "contrastive": _contrastive,  # question-aware; takes question=..., or use .conditioned(question)
-    "random": lambda **kw: RandomScorer(seed=kw.get("seed", 0)),
-    "position": lambda **kw: PositionScorer(),
-    "length": lambda **kw: LengthScorer(),
-}
-"""Scorer factories by name; model-backed ones take ``name_or_path``, ``device``, ``dtype``, ``config``."""
+from .registry import SCORER_KINDS, ScorerKind, get_kind, kind_for_model, load_scorer, register_scorer
 
 
 def get_scorer(name: str, **kwargs: Any) -> Scorer:
-    if name not in SCORERS:
-        raise ValueError(f"unknown scorer {name!r}; available scorers are {sorted(SCORERS)}")
-    return SCORERS[name](**kwargs)
+    """A scorer of kind ``name``: model-backed kinds take ``name_or_path``, ``device``, ``dtype``,
+    ``config``; model-free ones their own arguments (``random``: ``seed``)."""
+    kind = get_kind(name)
+    if kind.model_kind is None:
+        return kind.scorer_class()(**kwargs)
+    return kind.scorer_class().from_pretrained(**kwargs)
 
 
-__all__ = ["Scorer", "SCORERS", "get_scorer", "reduce_to_units", "RandomScorer", "PositionScorer", "LengthScorer"]
+__all__ = ["Scorer", "ScorerKind", "SCORER_KINDS", "get_scorer", "get_kind", "kind_for_model", "load_scorer",
+           "register_scorer", "reduce_to_units", "progress_hook", "report_progress", "RandomScorer",
+           "PositionScorer", "LengthScorer"]

@@ -4,17 +4,46 @@ A scorer implements ``score(units, rate=None)``; ``score_batch`` defaults to a l
 overridden where batching pays (one forward pass per batch). ``counter`` is the budget
 tokenizer used when the caller names none (``None``: fall back to cl100k).
 Token-level scorers share ``reduce_to_units`` to turn per-token scores into per-unit ones.
+
+Capabilities are asked, not inferred from the class: ``causal_lm()`` is the causal LM a scorer
+runs, if any (question-perplexity ranking and question-aware word scores reuse it), and
+``for_question(question)`` is a question-aware view of the scorer, if it has one.
+
+Progress: long work reports tokens done through ``report_progress``; a caller that wants a
+progress bar wraps its call in ``progress_hook(bar.update)``. The hook lives in a context
+variable, so nothing per call is stored on a (shared) scorer and threads do not see each other's.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Sequence
+import contextlib
+import contextvars
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..budget import TokenCounter
-from ..segment import Units
+from ..engine.budget import TokenCounter
+from ..engine.segment import Units
+
+_PROGRESS: contextvars.ContextVar[Callable[[int], Any] | None] = contextvars.ContextVar("progress", default=None)
+
+
+@contextlib.contextmanager
+def progress_hook(callback: Callable[[int], Any] | None) -> Iterator[None]:
+    """Within the block, scorers report tokens done to ``callback`` (None: no reports)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def report_progress(tokens: int) -> None:
+    """Tell the caller's progress hook, if any, that ``tokens`` more tokens were processed."""
+    callback = _PROGRESS.get()
+    if callback is not None:
+        callback(tokens)
 
 
 class Scorer(abc.ABC):
@@ -31,6 +60,21 @@ class Scorer(abc.ABC):
 
     def score_batch(self, batch: Sequence[Units], rate: float | None = None) -> list[np.ndarray]:
         return [self.score(u, rate=rate) for u in batch]
+
+    def causal_lm(self) -> Any:
+        """The ``scorers.lm.CausalLM`` this scorer runs, or None (no causal LM)."""
+        return None
+
+    def for_question(self, question: str) -> "Scorer | None":
+        """A view of this scorer whose scores take ``question`` into account, or None."""
+        return None
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: Any = None, device: str = "auto", dtype: Any = "auto",
+                        config: Any = None) -> "Scorer":
+        """Load the scorer. Model-free scorers take no model: they are built from ``config``
+        (a dict of constructor arguments, or None)."""
+        return cls(**(config or {}))
 
 
 def reduce_to_units(units: Units, tok_starts: np.ndarray, tok_ends: np.ndarray,

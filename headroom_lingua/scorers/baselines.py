@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..segment import Units
+from ..engine.segment import Units
 from .base import Scorer
 
 

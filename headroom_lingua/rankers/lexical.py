@@ -1,19 +1,4 @@
-"""Rankers: order documents by relevance to a question (the coarse level of question-aware compression).
-
-A ranker implements one method, ``rank(documents, question)``, returning one relevance score per
-document (higher = more relevant). Rankers are peers behind that interface, like scorers:
-
-- ``question_perplexity`` (LongLLMLingua's coarse ranking): -mean log p(question | document) under
-  a causal LM, negated so that higher is more relevant. Implemented by
-  ``headroom_lingua.scorers.contrastive.ContrastiveScorer``, which is both a ranker and the
-  question-aware fine-level scorer, so that one forward pass serves both.
-- ``overlap``: model-free and deterministic: the idf-weighted share of the question's words that
-  occur in the document (a lexical baseline, and a fake for tests).
-- ``bm25``: model-free and deterministic: Okapi BM25 of the question's words in each document
-  (term frequency saturates, long documents are normalised).
-- ``bm25_qp``: two stages (``ShortlistRanker``): BM25 picks a shortlist, question perplexity
-  orders it. The LM reads only the shortlisted documents, and their plain surprisal is cached
-  for the fine level as with ``question_perplexity``.
+"""Model-free rankers: lexical overlap, Okapi BM25, and a two-stage shortlist.
 
 Example:
     >>> r = OverlapRanker()
@@ -23,27 +8,17 @@ Example:
 
 from __future__ import annotations
 
-import abc
 import collections
 import math
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import regex
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .base import Ranker
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
-
-
-class Ranker(abc.ABC):
-    """Base class of every document ranker."""
-
-    name: str = "ranker"
-
-    @abc.abstractmethod
-    def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
-        """(n_documents,) float64 relevance of each document to ``question``; higher = more relevant."""
 
 
 def _words(text: str) -> set[str]:
@@ -136,35 +111,3 @@ class ShortlistRanker(Ranker):
         finite = got[np.isfinite(got)]
         out[rest] = (finite.min() if finite.size else 0.0) - 1.0 - np.arange(len(rest))
         return out
-
-
-def _question_perplexity(scorer: Any) -> Ranker:
-    from .scorers.contrastive import ContrastiveScorer
-
-    return ContrastiveScorer.for_scorer(scorer)
-
-
-RANKERS: dict[str, Callable[[Any], Ranker]] = {
-    "question_perplexity": _question_perplexity,
-    "overlap": lambda scorer: OverlapRanker(),
-    "bm25": lambda scorer: BM25Ranker(),
-    "bm25_qp": lambda scorer: ShortlistRanker(BM25Ranker(), _question_perplexity(scorer)),
-}
-"""Ranker factories by name; each takes the compressor's scorer (model-backed rankers reuse its model)."""
-
-
-def get_ranker(ranker: Any, scorer: Any = None) -> Ranker:
-    """A ranker from a name in ``RANKERS`` or an object with a ``rank`` method.
-
-    Example:
-        >>> get_ranker("overlap").name
-        'overlap'
-    """
-    if isinstance(ranker, str):
-        if ranker not in RANKERS:
-            raise ConfigError(f"unknown ranker {ranker!r}; available rankers are {sorted(RANKERS)}")
-        return RANKERS[ranker](scorer)
-    if callable(getattr(ranker, "rank", None)):
-        return ranker
-    raise ConfigError(f"ranker must be a name in {sorted(RANKERS)} or an object with a rank() method, "
-                      f"got {type(ranker).__name__}")

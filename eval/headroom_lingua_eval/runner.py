@@ -30,12 +30,13 @@ from headroom_lingua.errors import ConfigError
 
 from .cache import AnswerCache, default_cache_dir
 from .config import EvalConfig
-from .methods import Method, make_method
+from .method_base import Method
+from .methods import make_method
 from .metrics import score_answer
+from .plan import Key, plan
 from .suites import Example, Suite, get_suite
 from .targets import Target, make_target
 
-Key = tuple[str, str, str, float]
 # Settings a resumed run must share with the stored one, or its records would not be comparable.
 FROZEN_FIELDS = ("seed", "target", "target_url", "target_model", "target_tokenizer", "scorer_model",
                  "max_new_tokens", "distractors", "jsonl_path", "peer_retries")
@@ -109,11 +110,6 @@ def wait_for_shards(out: Path, count: int, poll_s: float = 5.0) -> None:
     markers = [shard_file(out, i, count).with_suffix(".done") for i in range(count)]
     while not all(m.is_file() and m.read_text() == token for m in markers):
         time.sleep(poll_s)
-
-
-def plan(config: EvalConfig, methods: list[str]) -> list[tuple[str, float]]:
-    """(method, rate) pairs per example, ``none`` first (it runs once, at rate 1)."""
-    return [("none", 1.0)] + [(m, r) for m in methods if m != "none" for r in config.rates]
 
 
 def _run_facts(index: int, count: int) -> dict[str, Any]:
@@ -237,8 +233,6 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
     Greedy answers from a padded batch can differ from unbatched ones where two tokens tie within
     rounding; the answer cache keeps whichever came first.
     """
-    from tqdm.auto import tqdm
-
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be an int >= 1, got {batch_size!r}")
     index, count, merge_here = shard_position(shard)
@@ -253,29 +247,8 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
     try:
         with open(path, "a", encoding="utf-8") as fh:
             for suite_name in config.suites:
-                suite = get_suite(suite_name)
-                examples = suite.load(config)
-                expected[suite_name] = [e.id for e in examples]
-                todo = [(e, [(m, r) for m, r in plan(config, list(config.methods))
-                             if (suite_name, e.id, m, r) not in done]) for e in examples[index::count]]
-                todo = [(e, pairs) for e, pairs in todo if pairs]
-                label = f"{suite_name}" + (f" [shard {index}/{count}]" if count > 1 else "")
-                bar = tqdm(total=sum(len(p) for _, p in todo), desc=label, unit="item", disable=not progress,
-                           dynamic_ncols=True)
-                for ex, pairs in todo:
-                    for name, _ in pairs:
-                        if name not in built:
-                            built[name] = make_method(name, target.counter, config)
-                    ref = done.get((suite_name, ex.id, "none", 1.0), {}).get("answer")
-                    recs = evaluate_example(suite, ex, [(built[n], n, r) for n, r in pairs], target, cache,
-                                            config, ref, batch_size)
-                    for rec in recs:
-                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                        if not rec.get("error"):
-                            done[record_key(rec)] = rec
-                    fh.flush()
-                    bar.update(len(recs))
-                bar.close()
+                expected[suite_name] = _run_suite(get_suite(suite_name), config, (index, count), done, built,
+                                                  (target, cache), fh, progress, batch_size)
     finally:
         cache.close()
     mark_shard_done(out, index, count)
@@ -284,6 +257,36 @@ def run_eval(config: EvalConfig, *, resume: bool = False, target: Target | None 
             wait_for_shards(out, count)
         write_all(config, out, expected)
     return out
+
+
+def _run_suite(suite: Suite, config: EvalConfig, shard: tuple[int, int], done: dict, built: dict[str, Method],
+               answering: tuple[Target, AnswerCache], fh: Any, progress: bool, batch_size: int) -> list[str]:
+    """Evaluate this shard's examples of one suite that are not done yet, appending records to
+    ``fh``; returns the ids of every example the suite selects."""
+    from tqdm.auto import tqdm
+
+    (index, count), (target, cache) = shard, answering
+    examples = suite.load(config)
+    todo = [(e, [(m, r) for m, r in plan(config, list(config.methods)) if (suite.name, e.id, m, r) not in done])
+            for e in examples[index::count]]
+    todo = [(e, pairs) for e, pairs in todo if pairs]
+    label = f"{suite.name}" + (f" [shard {index}/{count}]" if count > 1 else "")
+    bar = tqdm(total=sum(len(p) for _, p in todo), desc=label, unit="item", disable=not progress, dynamic_ncols=True)
+    for ex, pairs in todo:
+        for name, _ in pairs:
+            if name not in built:
+                built[name] = make_method(name, target.counter, config)
+        ref = done.get((suite.name, ex.id, "none", 1.0), {}).get("answer")
+        recs = evaluate_example(suite, ex, [(built[n], n, r) for n, r in pairs], target, cache, config, ref,
+                                batch_size)
+        for rec in recs:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            if not rec.get("error"):
+                done[record_key(rec)] = rec
+        fh.flush()
+        bar.update(len(recs))
+    bar.close()
+    return [e.id for e in examples]
 
 
 def write_all(config: EvalConfig, out: Path, expected: dict[str, list[str]] | None = None) -> None:

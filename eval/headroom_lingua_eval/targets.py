@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from headroom_lingua.budget import HFTokenCounter, TokenCounter, get_counter
+from headroom_lingua.engine.budget import HFTokenCounter, TokenCounter, get_counter
 from headroom_lingua.errors import ConfigError
 
 Messages = Sequence[dict[str, str]]

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 CL100K_ALIASES = ("cl100k", "cl100k_base", "gpt-4", "gpt-3.5-turbo")
 
@@ -95,7 +95,7 @@ def _cl100k() -> TiktokenCounter:
 def _hf_counter(name_or_path: str) -> HFTokenCounter:
     from transformers import AutoTokenizer
 
-    from .models import resolve_model_dir
+    from ..models import resolve_model_dir
 
     path = name_or_path if os.path.isdir(name_or_path) else str(resolve_model_dir(name_or_path))
     return HFTokenCounter(AutoTokenizer.from_pretrained(path), name_or_path)

@@ -5,7 +5,7 @@ and switched off by leaving their name out of ``CompressionConfig.protect``. Cal
 with ``force=``: plain strings match literally, compiled patterns (``re`` or ``regex``) as regexes.
 
 Example:
-    >>> from headroom_lingua.protect import find_protected
+    >>> from headroom_lingua.engine.protect import find_protected
     >>> text = "Ship v2.1.0 to https://example.com by 10:30."
     >>> [text[s:e] for s, e in find_protected(text, ("numbers", "urls"))]
     ['v2.1.0', 'https://example.com', '10:30']
@@ -20,7 +20,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import regex
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .inputs import as_force
 
 Span = tuple[int, int]
 
@@ -129,17 +130,11 @@ PROTECTORS: dict[str, Callable[[str], list[Span]]] = {
 
 def _force_spans(text: str, force: Iterable) -> list[Span]:
     spans: list[Span] = []
-    for item in force:
+    for item in as_force(force):
         if isinstance(item, str):
-            if not item:
-                raise ConfigError("force= contains an empty string; remove it")
             spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(item), text))
-        elif isinstance(item, (re.Pattern, regex.Pattern)):
-            spans.extend(m.span() for m in item.finditer(text) if m.end() > m.start())
         else:
-            raise ConfigError(
-                f"force= items must be strings or compiled regex patterns, got {type(item).__name__}: {item!r}"
-            )
+            spans.extend(m.span() for m in item.finditer(text) if m.end() > m.start())
     return spans
 
 

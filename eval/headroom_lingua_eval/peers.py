@@ -27,10 +27,10 @@ import inspect
 import time
 from typing import Any, Iterator
 
-from headroom_lingua.budget import TokenCounter, get_counter
+from headroom_lingua.engine.budget import TokenCounter, get_counter
 from headroom_lingua.errors import ConfigError
 
-from .methods import Compressed, Method, budget_for
+from .method_base import Compressed, Method, budget_for
 from .suites import Example
 
 OVERSHOOT = 1.05

@@ -6,10 +6,11 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
 - ``none``: the uncompressed context (the reference every method is compared with);
 - ``truncate``: keep the first tokens up to the budget (``PositionScorer``, no protected spans);
 - ``random``: a seeded random unit drop to the budget (``RandomScorer``, no protected spans);
-- any scorer of ``headroom_lingua.scorers.SCORERS`` (``perplexity`` loads ``scorer_model``),
-  through the project's own segment/select/render pipeline;
+- any scorer kind of ``headroom_lingua.scorers.SCORER_KINDS`` (model-backed kinds load
+  ``scorer_model``; settings are fields of ``CompressionConfig`` or of the kind's own config),
+  through the project's own pipeline;
 - ``documents``: the project's question-aware compression of the example's documents
-  (``headroom_lingua.documents``: coarse ranking by question perplexity, rank-weighted
+  (``headroom_lingua.frontends.documents``: coarse ranking by question perplexity, rank-weighted
   allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
   as settings, e.g. ``documents:fine=surprisal`` or ``documents:order=relevance``;
 - ``llmlingua``, ``longllmlingua``: the peers, through the ``llmlingua`` package (see ``peers``).
@@ -25,66 +26,22 @@ Example:
 
 from __future__ import annotations
 
-import abc
 import dataclasses
 import functools
+import inspect
 import json
-import math
 from typing import Any
 
-from headroom_lingua.budget import TokenCounter
 from headroom_lingua.config import CompressionConfig
+from headroom_lingua.engine.budget import TokenCounter
 from headroom_lingua.errors import ConfigError
-from headroom_lingua.scorers import SCORERS, PositionScorer, RandomScorer, Scorer, get_scorer
+from headroom_lingua.scorers import SCORER_KINDS, PositionScorer, RandomScorer, Scorer, get_kind, load_scorer
 
+from .method_base import BASELINE_CONFIG, Compressed, Method, NoCompression, budget_for
 from .suites import Example
 
-BASELINE_CONFIG = CompressionConfig(protect=(), on_overflow="drop")
 PEERS = ("llmlingua", "longllmlingua")
-MODEL_FREE = ("random", "position", "length")  # scorers that take no model
-
-
-@dataclasses.dataclass(frozen=True)
-class Compressed:
-    """A compressed context and its cost, counted in the target's tokenizer."""
-
-    text: str
-    original_tokens: int
-    compressed_tokens: int
-    budget: int
-    seconds: float
-
-
-def budget_for(original_tokens: int, rate: float) -> int:
-    """The shared budget: ``floor(rate * original)`` tokens, at least 1.
-
-    >>> budget_for(100, 0.33)
-    33
-    """
-    return max(1, math.floor(rate * original_tokens + 1e-9))
-
-
-class Method(abc.ABC):
-    """Compresses an example's context to ``rate`` of its target tokens."""
-
-    name: str = "method"
-
-    @abc.abstractmethod
-    def compress(self, example: Example, rate: float) -> Compressed:
-        """The compressed context; ``compressed_tokens`` is measured on the returned text."""
-
-
-class NoCompression(Method):
-    """The uncompressed context."""
-
-    name = "none"
-
-    def __init__(self, counter: TokenCounter):
-        self.counter = counter
-
-    def compress(self, example: Example, rate: float) -> Compressed:
-        n = self.counter.count(example.context)
-        return Compressed(example.context, n, n, n, 0.0)
+PIPELINE_FIELDS = ("protect", "on_overflow", "protect_share")
 
 
 class ScorerMethod(Method):
@@ -99,11 +56,11 @@ class ScorerMethod(Method):
     def compress(self, example: Example, rate: float) -> Compressed:
         compressor = self.compressor
         scorer = compressor.scorer
-        if example.question and callable(getattr(scorer, "conditioned", None)):  # question-aware scorers
+        aware = scorer.for_question(example.question) if example.question else None
+        if aware is not None:  # question-aware scorers
             from headroom_lingua import Compressor
 
-            compressor = Compressor(scorer.conditioned(example.question), config=compressor.config,
-                                    tokenizer=compressor.counter())
+            compressor = Compressor(aware, config=compressor.config, tokenizer=compressor.counter())
         r = compressor.compress(example.context, rate=rate)
         return Compressed(r.text, r.original_tokens, r.compressed_tokens, r.budget, r.seconds)
 
@@ -117,7 +74,7 @@ class DocumentsMethod(Method):
         self.name, self.compressor, self.config = name, compressor, config
 
     def compress(self, example: Example, rate: float) -> Compressed:
-        from headroom_lingua.documents import compress_documents
+        from headroom_lingua import compress_documents
 
         counter = self.compressor.counter()
         docs = list(example.documents) or [example.context]
@@ -153,31 +110,48 @@ def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def known_methods() -> list[str]:
-    return sorted({"none", "truncate", "random", "documents", *PEERS, *SCORERS})
+    return sorted({"none", "truncate", "documents", *PEERS, *SCORER_KINDS})
 
 
 @functools.lru_cache(maxsize=8)
-def _model_scorer(name: str, model: str, device: str, cfg: CompressionConfig) -> Scorer:
-    """One loaded scorer per (name, model, device, config) in a run: methods that share them
+def _model_scorer(name: str, model: str, device: str, settings: tuple) -> Scorer:
+    """One loaded scorer per (kind, model, device, settings) in a run: methods that share them
     (``perplexity`` and ``documents`` with default settings) share one copy of the model."""
-    return get_scorer(name, name_or_path=model, device=device, config=cfg)
+    return load_scorer(model, scorer=name, device=device, config=dict(settings) or None)
+
+
+def _split_settings(spec: str, name: str, overrides: dict[str, Any], extra: tuple[str, ...] = ()
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(pipeline settings, scorer-config settings, ``extra`` settings) of a method spec."""
+    config_cls = get_kind(name).config_class()
+    scorer_fields = {f.name for f in dataclasses.fields(config_cls)} if config_cls else set()
+    known = set(PIPELINE_FIELDS) | scorer_fields | set(extra)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(f"method {spec!r}: unknown field(s) {unknown}; fields are {sorted(known)}")
+    pick = lambda keys: {k: v for k, v in overrides.items() if k in keys}  # noqa: E731
+    return pick(PIPELINE_FIELDS), pick(scorer_fields), pick(extra)
 
 
 def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
-    """``documents[:field=value,...]``: fields of ``DocumentsConfig`` and ``CompressionConfig``."""
-    from headroom_lingua import Compressor
-    from headroom_lingua.documents import DocumentsConfig
+    """``documents[:field=value,...]``: fields of ``DocumentsConfig``, ``CompressionConfig`` and the
+    causal-LM scorer's ``PerplexityConfig``."""
+    from headroom_lingua import Compressor, DocumentsConfig
 
-    doc_fields = {f.name for f in dataclasses.fields(DocumentsConfig)}
-    comp_fields = set(CompressionConfig().to_dict())
-    unknown = sorted(set(overrides) - doc_fields - comp_fields)
-    if unknown:
-        raise ConfigError(f"method {spec!r}: unknown field(s) {unknown}; fields are "
-                          f"{sorted(doc_fields | comp_fields)}")
-    doc_cfg = DocumentsConfig().replace(**{k: v for k, v in overrides.items() if k in doc_fields})
-    cfg = CompressionConfig(on_overflow="drop").replace(**{k: v for k, v in overrides.items() if k in comp_fields})
-    scorer = _model_scorer("perplexity", config.scorer_model, config.device, cfg)
-    return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), doc_cfg)
+    doc_fields = tuple(f.name for f in dataclasses.fields(DocumentsConfig))
+    pipeline, scorer_cfg, doc = _split_settings(spec, "perplexity", overrides, doc_fields)
+    cfg = CompressionConfig(on_overflow="drop").replace(**pipeline)
+    scorer = _model_scorer("perplexity", config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), DocumentsConfig().replace(**doc))
+
+
+def _scorer(name: str, scorer_cfg: dict[str, Any], config: Any) -> Scorer:
+    kind = get_kind(name)
+    if kind.model_kind is not None:  # model-backed scorers load the scorer model
+        return _model_scorer(name, config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    cls = kind.scorer_class()
+    takes_seed = "seed" in inspect.signature(cls).parameters
+    return cls(**({"seed": config.seed} if takes_seed else {}), **scorer_cfg)
 
 
 def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
@@ -194,19 +168,15 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
                                                device=config.device, **overrides)
     if name == "documents":
         return _documents_method(spec, overrides, counter, config)
+    if name not in SCORER_KINDS and name != "truncate":
+        raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
+    pipeline, scorer_cfg, _ = _split_settings(spec, "position" if name == "truncate" else name, overrides)
     base = BASELINE_CONFIG if name in ("truncate", "random") else CompressionConfig(on_overflow="drop")
-    try:
-        cfg = base.replace(**overrides)
-    except TypeError as exc:
-        raise ConfigError(f"method {spec!r}: {exc}; fields are {sorted(CompressionConfig().to_dict())}") from None
+    cfg = base.replace(**pipeline)
     if name == "truncate":
         scorer: Scorer = PositionScorer()
     elif name == "random":
         scorer = RandomScorer(seed=config.seed)
-    elif name in MODEL_FREE:
-        scorer = get_scorer(name, seed=config.seed)
-    elif name in SCORERS:  # model-backed scorers load the scorer model
-        scorer = _model_scorer(name, config.scorer_model, config.device, cfg)
     else:
-        raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
+        scorer = _scorer(name, scorer_cfg, config)
     return ScorerMethod(spec, scorer, counter, cfg)

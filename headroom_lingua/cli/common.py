@@ -1,0 +1,69 @@
+"""What every subcommand shares: input reading, the budget and model flags, the compressor the
+flags ask for, and the one-line summary."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+from ..errors import HeadroomLinguaError, InputError
+from ..models import DEFAULT_MODEL
+
+
+def read_input(path: str) -> str:
+    """A file's text (UTF-8), or stdin for ``-``; errors name the file."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
+def add_budget_arguments(parser: argparse.ArgumentParser, what: str = "tokens") -> None:
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--rate", type=float, help=f"fraction of the {what} to keep, in (0, 1]")
+    budget.add_argument("--target-tokens", type=int, help="token budget")
+    parser.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', a model name or folder (default: the scorer's)")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"scorer model name or folder (default {DEFAULT_MODEL})")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, mps or auto")
+
+
+def force_items(args: argparse.Namespace) -> list[Any]:
+    return list(getattr(args, "force", None) or []) + [re.compile(p) for p in (getattr(args, "force_regex", None) or [])]
+
+
+def compressor(args: argparse.Namespace) -> Any:
+    """The compressor the flags ask for (the cached model when they change nothing)."""
+    from ..compressor import Compressor
+    from ..config import CompressionConfig
+    from ..loading import MODEL_CACHE
+
+    config = CompressionConfig()
+    dropped = set(getattr(args, "no_protect", None) or [])
+    unknown = sorted(dropped - set(config.protect))
+    if unknown:
+        raise HeadroomLinguaError(f"--no-protect: unknown protector(s) {unknown}; choose from {list(config.protect)}")
+    changes = {"protect": tuple(p for p in config.protect if p not in dropped)}
+    for name in ("on_overflow", "protect_share"):
+        if getattr(args, name, None) is not None:
+            changes[name] = getattr(args, name)
+    config = config.replace(**changes)
+    scorer_config = {"iterative": True} if getattr(args, "iterative", False) else None
+    if config == CompressionConfig() and scorer_config is None and getattr(args, "device", "auto") == "auto":
+        backend = MODEL_CACHE.get(args.model)
+        return Compressor(backend.scorer, backend.config)
+    return Compressor.from_pretrained(args.model, device=getattr(args, "device", "auto"), config=config,
+                                      scorer_config=scorer_config)
+
+
+def summary(result: Any, extra: str = "") -> str:
+    """One line of figures: tokens before and after, budget, ratio, time, tokenizer."""
+    return (f"{result.original_tokens} -> {result.compressed_tokens} tokens (budget {result.budget}, "
+            f"{result.ratio:.2f}x{extra}, {result.seconds:.2f} s, tokenizer {result.tokenizer})\n")
