@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget = c.add_mutually_exclusive_group(required=True)
     budget.add_argument("--rate", type=float, help="fraction of tokens to keep, in (0, 1]")
     budget.add_argument("--target-tokens", type=int, help="token budget")
-    c.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', a model name or folder (default: the scorer's)")
+    c.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', 'o200k' (GPT-4o), a model name or folder (default: the scorer's)")
     c.add_argument("--model", default=DEFAULT_MODEL, help=f"scorer model name or folder (default {DEFAULT_MODEL})")
     c.add_argument("--device", default="auto", help="cpu, cuda, mps or auto")
     c.add_argument("--force", action="append", metavar="TEXT", help="keep this text verbatim (repeatable)")

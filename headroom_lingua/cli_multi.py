@@ -119,7 +119,7 @@ def add_messages_command(sub: Any) -> None:
     budget = m.add_mutually_exclusive_group(required=True)
     budget.add_argument("--rate", type=float, help="fraction of the list's tokens to keep, in (0, 1]")
     budget.add_argument("--target-tokens", type=int, help="token budget for the whole list")
-    m.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', a model name or folder (default: the scorer's)")
+    m.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', 'o200k' (GPT-4o), a model name or folder (default: the scorer's)")
     m.add_argument("--model", default=DEFAULT_MODEL, help=f"scorer model name or folder (default {DEFAULT_MODEL})")
     m.add_argument("--device", default="auto", help="cpu, cuda, mps or auto")
     m.add_argument("--unstable", action="store_true",
