@@ -198,3 +198,21 @@ def test_every_llmlingua_compress_prompt_argument_is_handled():
     assert theirs - mapped - set(NO_OPS) - set(UNSUPPORTED) == set()
     returned = [n.value for n in ast.walk(method) if isinstance(n, ast.Return) and isinstance(n.value, ast.Dict)]
     assert {k.value for k in returned[-1].keys} == KEYS
+
+
+@pytest.mark.slow
+def test_real_model_compat_call_equals_the_native_call(monkeypatch):
+    """With SmolLM2, the LongLLMLingua-style call gives exactly what compress() gives natively."""
+    from headroom_lingua import compress
+
+    monkeypatch.delenv("HEADROOM_LINGUA_HOME", raising=False)  # use the real model cache
+    comp = Compressor.from_pretrained(device="cpu")
+    out = PromptCompressor(model_name=comp).compress_prompt(
+        DOCS, instruction=INSTRUCTION, question=QUESTION, rate=0.5, rank_method="longllmlingua",
+        reorder_context="sort", condition_in_question="after_condition", condition_compare=True,
+        dynamic_context_compression_ratio=0.3, context_budget="+100")
+    native = compress(DOCS, instruction=INSTRUCTION, question=QUESTION, rate=0.5, order="relevance",
+                      tokenizer="cl100k", model=comp)
+    assert out["compressed_prompt"] == native.text
+    assert out["compressed_tokens"] == native.compressed_tokens <= native.budget
+    assert "Paris" in out["compressed_prompt"].split("\n\n")[1]  # the relevant document comes first
