@@ -80,6 +80,15 @@ UNSUPPORTED = {
 }
 
 
+MAPPED = ("context", "instruction", "question", "rate", "target_token", "force_tokens", "rank_method",
+          "reorder_context", "use_context_level_filter", "concate_question", "condition_in_question")
+
+
+def _at_default(value: Any, default: Any) -> bool:
+    # an empty list where LLMLingua's default is None asks for nothing either
+    return value == default or (default is None and isinstance(value, (list, tuple)) and not value)
+
+
 def check_options(options: dict[str, Any]) -> None:
     """Raise a ``ConfigError`` naming the first option that headroom-lingua cannot honour."""
     for name, value in options.items():
@@ -89,12 +98,12 @@ def check_options(options: dict[str, Any]) -> None:
                 raise ConfigError(f"compress_prompt({name}={value!r}): must be {rule}")
         elif name in UNSUPPORTED:
             default, instead = UNSUPPORTED[name]
-            if value != default:
+            if not _at_default(value, default):
                 raise ConfigError(f"compress_prompt({name}={value!r}) is not supported by headroom-lingua "
                                   f"(only its default {default!r}): {instead}")
         else:
             raise TypeError(f"compress_prompt() got an unexpected keyword argument {name!r}; it accepts "
-                            f"LLMLingua 0.2.2's arguments: {sorted(['force_tokens', 'rank_method', 'reorder_context', 'use_context_level_filter', 'concate_question', 'condition_in_question', *NO_OPS, *UNSUPPORTED])}")
+                            f"LLMLingua 0.2.2's arguments {sorted([*MAPPED, *NO_OPS, *UNSUPPORTED])}")
 
 
 def llmlingua_dict(text: str, origin: int, compressed: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import math
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from headroom_lingua import Compressor, ConfigError
 from headroom_lingua.budget import get_counter
-from headroom_lingua.compat import NO_OPS, UNSUPPORTED, PromptCompressor, llmlingua_dict
+from headroom_lingua.compat import MAPPED, NO_OPS, UNSUPPORTED, PromptCompressor, llmlingua_dict
 from headroom_lingua.rankers import BM25Ranker
 from headroom_lingua.scorers import LengthScorer
 
@@ -118,6 +119,12 @@ def test_the_longllmlingua_readme_call_runs(lingua):
     assert out["compressed_tokens"] <= math.floor(0.55 * out["origin_tokens"])
 
 
+def test_empty_lists_where_llmlingua_defaults_to_none_are_accepted(lingua):
+    out = lingua.compress_prompt(DOCS, question=QUESTION, rate=0.5, rank_method="bm25", force_context_ids=[],
+                                 context_segs=[])
+    assert out["compressed_tokens"] <= out["origin_tokens"] // 2
+
+
 def test_callable_like_llmlingua(lingua):
     assert lingua(DOCS, question=QUESTION, rate=0.5, rank_method="bm25") == lingua.compress_prompt(
         DOCS, question=QUESTION, rate=0.5, rank_method="bm25")
@@ -193,9 +200,9 @@ def test_every_llmlingua_compress_prompt_argument_is_handled():
     tree = ast.parse(_llmlingua_source().read_text(encoding="utf-8"))
     method = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "compress_prompt")
     theirs = {a.arg for a in method.args.args} - {"self"}
-    mapped = {"context", "instruction", "question", "rate", "target_token", "force_tokens", "rank_method",
-              "reorder_context", "use_context_level_filter", "concate_question", "condition_in_question"}
-    assert theirs - mapped - set(NO_OPS) - set(UNSUPPORTED) == set()
+    assert theirs - set(MAPPED) - set(NO_OPS) - set(UNSUPPORTED) == set()
+    signature = inspect.signature(PromptCompressor.compress_prompt).parameters
+    assert {p for p in signature if p not in ("self", "options")} == set(MAPPED)
     returned = [n.value for n in ast.walk(method) if isinstance(n, ast.Return) and isinstance(n.value, ast.Dict)]
     assert {k.value for k in returned[-1].keys} == KEYS
 
