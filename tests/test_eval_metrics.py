@@ -100,7 +100,7 @@ def test_bootstrap_is_seeded_and_validates():
 
 
 def test_paired_bootstrap():
-    same = paired_bootstrap([0.2, 0.5, 0.9], [0.2, 0.5, 0.9], n_resamples=500)
+    same = paired_bootstrap([0.2, 0.5, 0.9], [0.2, 0.5, 0.9], n_resamples=500, min_pairs=1)
     assert same.diff == 0.0 and same.p_value == 1.0
     clear = paired_bootstrap([1] * 20, [0] * 20, n_resamples=999)
     assert clear.diff == 1.0 and clear.p_value == pytest.approx(1 / 1000)

@@ -2,8 +2,9 @@
 
 One summary row per (suite, method, rate, metric): the mean with a 95% bootstrap CI, retention
 against ``none`` on the same examples, paired bootstrap tests against ``none`` and against the
-reference method (at the same rate), the achieved rate/ratio in target tokens, how often the
-budget was overshot, and the mean compression latency.
+reference method (at the same rate: the mean difference, its 95% CI, and a p-value only from
+``MIN_PAIRS_FOR_P`` pairs on), the achieved rate/ratio in target tokens, how often the budget was
+overshot, and the mean compression latency.
 
 Example:
     >>> rows = summarize(config, load_records("runs/x"), expected)  # doctest: +SKIP
@@ -20,11 +21,12 @@ from typing import Any, Mapping, Sequence
 
 from .config import EvalConfig
 from .plan import Key, plan
-from .stats import bootstrap_ci, paired_bootstrap, retention
+from .stats import MIN_PAIRS_FOR_P, bootstrap_ci, paired_bootstrap, retention
 from .suites import get_suite
 
 FIELDS = ["suite", "method", "rate", "metric", "n", "n_errors", "mean", "ci_low", "ci_high", "retention",
-          "diff_vs_none", "p_vs_none", "reference", "diff_vs_ref", "p_vs_ref", "achieved_rate", "ratio",
+          "diff_vs_none", "diff_vs_none_low", "diff_vs_none_high", "p_vs_none", "reference", "diff_vs_ref",
+          "diff_vs_ref_low", "diff_vs_ref_high", "p_vs_ref", "achieved_rate", "ratio",
           "original_tokens", "compressed_tokens", "over_budget", "compress_seconds"]
 
 
@@ -78,15 +80,16 @@ def _row(config: EvalConfig, suite: str, method: str, rate: float, metric: str, 
     if method != "none":
         test, common = _paired(recs, none, metric, config)
         if test is not None:
-            row.update(diff_vs_none=test.diff, p_vs_none=test.p_value,
-                       retention=retention([recs[i]["scores"][metric] for i in common],
+            row.update(diff_vs_none=test.diff, diff_vs_none_low=test.ci_low, diff_vs_none_high=test.ci_high,
+                       p_vs_none=test.p_value, retention=retention([recs[i]["scores"][metric] for i in common],
                                            [none[i]["scores"][metric] for i in common]))
     else:
         row["retention"] = 1.0
     if config.reference and method != config.reference:
         test, _ = _paired(recs, ref, metric, config)
         if test is not None:
-            row.update(diff_vs_ref=test.diff, p_vs_ref=test.p_value)
+            row.update(diff_vs_ref=test.diff, diff_vs_ref_low=test.ci_low, diff_vs_ref_high=test.ci_high,
+                       p_vs_ref=test.p_value)
     return row
 
 
@@ -100,12 +103,24 @@ def _p(value: float) -> str:
     return "" if math.isnan(value) else (f" (p={value:.3f})" if value >= 0.001 else " (p<0.001)")
 
 
+def _delta(row: dict, name: str) -> str:
+    """``diff [low, high] (p=...)``, or ``(n<20: no p)`` where the test had too few pairs for one."""
+    diff = row[f"diff_{name}"]
+    if isinstance(diff, float) and math.isnan(diff):
+        return "–"
+    p = row[f"p_{name}"]
+    note = f" (n<{MIN_PAIRS_FOR_P}: no p)" if isinstance(p, float) and math.isnan(p) else _p(p)
+    return f"{_fmt(diff)} [{_fmt(row[f'diff_{name}_low'])}, {_fmt(row[f'diff_{name}_high'])}]{note}"
+
+
 def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
     """A table per suite: the headline metric with its CI, other metrics' means, tests, cost."""
     lines = ["# Evaluation: answer quality against compression ratio", "",
              f"Target `{config.target_id}`, scorer `{config.scorer_model}`, seed {config.seed}, "
              f"{config.bootstrap} bootstrap resamples; 95% CIs; Δ: mean of (method - other) on the same "
-             "examples, p: its paired bootstrap test, two-sided; ratio and achieved rate in target tokens.", ""]
+             "examples with its 95% CI, p: its paired bootstrap test, two-sided, given only from "
+             f"{MIN_PAIRS_FOR_P} pairs on (fewer: the interval alone, marked 'n<{MIN_PAIRS_FOR_P}: no p'); "
+             "ratio and achieved rate in target tokens.", ""]
     for suite_name in config.suites:
         suite = get_suite(suite_name)
         main, others = suite.metrics[0], suite.metrics[1:]
@@ -121,9 +136,9 @@ def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
             cells = [r["method"], _fmt(r["rate"], 2), _fmt(r["achieved_rate"]), _fmt(r["ratio"], 2) + "x",
                      f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"]
             cells += [_fmt(next(x["mean"] for x in extra if x["metric"] == m)) for m in others]
-            cells += [_fmt(r["retention"]), _fmt(r["diff_vs_none"]) + _p(r["p_vs_none"])]
+            cells += [_fmt(r["retention"]), _delta(r, "vs_none")]
             if config.reference:
-                cells.append(_fmt(r["diff_vs_ref"]) + _p(r["p_vs_ref"]))
+                cells.append(_delta(r, "vs_ref"))
             cells += [_fmt(r["over_budget"], 2), _fmt(r["compress_seconds"], 2), f"{r['n']}"
                       + (f" ({r['n_errors']} failed)" if r["n_errors"] else "")]
             lines.append("| " + " | ".join(cells) + " |")

@@ -1,6 +1,9 @@
 """Statistics for small evaluation samples: percentile bootstrap CIs and paired bootstrap tests.
 
-All resampling uses ``numpy.random.default_rng(seed)``, so a report is reproducible.
+All resampling uses ``numpy.random.default_rng(seed)``, so a report is reproducible. Below
+``MIN_PAIRS_FOR_P`` pairs a paired test gives its interval but no p-value: with a handful of
+pairs the bootstrap distribution takes only a few distinct values, so its p-value is coarse and
+over-confident, and reading it invites conclusions the sample cannot carry.
 
 Example:
     >>> lo, hi = bootstrap_ci([0, 0, 1, 1], n_resamples=4000, seed=0)
@@ -15,6 +18,8 @@ import math
 from typing import Sequence
 
 import numpy as np
+
+MIN_PAIRS_FOR_P = 20  # fewer pairs than this: intervals only, p_value is NaN
 
 
 def _array(values: Sequence[float], what: str = "values") -> np.ndarray:
@@ -64,7 +69,8 @@ class PairedTest:
         diff: observed mean difference a - b.
         ci_low, ci_high: percentile bootstrap CI of the difference.
         p_value: two-sided p-value of "no difference", ``(k + 1) / (B + 1)`` where k counts
-            resampled differences, centred on the observed one, at least as far from 0 as it is.
+            resampled differences, centred on the observed one, at least as far from 0 as it is;
+            NaN when there are fewer than ``min_pairs`` pairs (``MIN_PAIRS_FOR_P`` by default).
     """
 
     n: int
@@ -75,12 +81,16 @@ class PairedTest:
 
 
 def paired_bootstrap(a: Sequence[float], b: Sequence[float], confidence: float = 0.95,
-                     n_resamples: int = 2000, seed: int = 0) -> PairedTest:
+                     n_resamples: int = 2000, seed: int = 0, min_pairs: int = MIN_PAIRS_FOR_P) -> PairedTest:
     """Paired bootstrap test: resample example indices, compare the mean of a - b with 0.
+    Fewer than ``min_pairs`` pairs: the interval only, ``p_value`` is NaN.
 
-    >>> t = paired_bootstrap([1, 1, 1, 1], [0, 0, 0, 0], n_resamples=99)
+    >>> t = paired_bootstrap([1] * 20, [0] * 20, n_resamples=99)
     >>> t.diff, t.p_value
     (1.0, 0.01)
+    >>> t = paired_bootstrap([1, 1, 0], [0, 0, 0], n_resamples=99)
+    >>> t.n, t.ci_low, t.ci_high, t.p_value
+    (3, 0.0, 1.0, nan)
     """
     a_arr, b_arr = _array(a, "a"), _array(b, "b")
     if a_arr.shape != b_arr.shape:
@@ -92,7 +102,7 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], confidence: float =
     tail = (1 - confidence) / 2
     return PairedTest(int(d.size), observed, float(np.quantile(means, tail, method="lower")),
                       float(np.quantile(means, 1 - tail, method="higher")),
-                      (extreme + 1) / (n_resamples + 1))
+                      (extreme + 1) / (n_resamples + 1) if d.size >= min_pairs else math.nan)
 
 
 def retention(method_scores: Sequence[float], none_scores: Sequence[float]) -> float:

@@ -27,7 +27,7 @@ def add_budget_arguments(parser: argparse.ArgumentParser, what: str = "tokens") 
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument("--rate", type=float, help=f"fraction of the {what} to keep, in (0, 1]")
     budget.add_argument("--target-tokens", type=int, help="token budget")
-    parser.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', a model name or folder (default: the scorer's)")
+    parser.add_argument("--tokenizer", help="budget tokenizer: 'cl100k', 'o200k' (GPT-4o), a model name or folder (default: the scorer's)")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

