@@ -42,8 +42,8 @@ def chat_with_tool_result(n: int = 100) -> list[dict]:
 
 
 def service_log(lines: int = 2000, seed: int = 0) -> str:
-    """A web service log: request lines with varying ids and timings, a few warnings, two errors
-    and one Python traceback."""
+    """A web service log: request lines with varying ids and timings (a few answered 503), a few
+    warnings, two errors and one Python traceback."""
     rng = random.Random(seed)
     paths = ("/api/v1/items", "/api/v1/orders", "/health", "/api/v1/users/me")
     out = []
@@ -55,6 +55,8 @@ def service_log(lines: int = 2000, seed: int = 0) -> str:
             out += [f"{ts} ERROR unhandled exception in worker 3", "Traceback (most recent call last):",
                     '  File "/srv/app/handlers.py", line 88, in get_order',
                     "    return repo.load(order_id)", "KeyError: 'ORD-10457'"]
+        elif i % 333 == 5:
+            out.append(f"{ts} INFO GET /api/v1/orders 503 in {rng.randint(2, 80)} ms req_id={rng.getrandbits(64):016x}")
         elif i % 250 == 99:
             out.append(f"{ts} WARN slow query took {rng.randint(900, 3000)} ms on orders_by_customer")
         else:
