@@ -4,7 +4,8 @@ Every array longer than ``max_items`` keeps the items ``json_select.choose_items
 and last, items covering every key path, items naming a ``keep_terms`` word, outliers, then evenly
 spaced ones), in their original order, followed by one string, ``"... 93 of 100 items omitted"``:
 a trailing string keeps the array valid JSON wherever it is (top level or nested), adds no key
-path, and is read naturally by an LLM. Strings longer than ``max_string`` characters go through
+path, and is read naturally by an LLM (an array whose omitted items would be shorter than that string stays
+whole). Strings longer than ``max_string`` characters go through
 ``shorten(s, max_string)`` (the front end passes its scorer), by default a cut with a marker
 (``"...[+1234 chars]"``). Keys, numbers, booleans and nulls are never changed, and every key path
 of the input (``json_select.key_paths``) is still in the output.
@@ -62,11 +63,21 @@ class _Options:
     marker: str
 
 
+def _worth_dropping(items: list, keep: list[int], marker: str) -> list[int]:
+    """``keep``, or every index when the omitted items are shorter than the marker that names them."""
+    if len(keep) == len(items):
+        return keep
+    kept = set(keep)
+    omitted = dumps([item for i, item in enumerate(items) if i not in kept])
+    return keep if len(omitted) > len(marker.format(omitted=len(items) - len(keep), total=len(items))) + 2 \
+        else list(range(len(items)))
+
+
 def _shrink(value: Any, opts: _Options, dropped: list[int]) -> Any:
     if isinstance(value, dict):
         return {key: _shrink(child, opts, dropped) for key, child in value.items()}
     if isinstance(value, list):
-        keep = choose_items(value, opts.max_items, opts.terms)
+        keep = _worth_dropping(value, choose_items(value, opts.max_items, opts.terms), opts.marker)
         out = [_shrink(value[i], opts, dropped) for i in keep]
         if len(keep) < len(value):
             dropped[0] += len(value) - len(keep)
