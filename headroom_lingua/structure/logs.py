@@ -128,4 +128,6 @@ def collapse_logs(text: str, *, min_repeats: int = 2) -> tuple[str, StepReport]:
     lines = split_lines(text)
     out = _fold_lines(lines, min_repeats)
     result = "".join(out)
+    if not text.endswith("\n") and result.endswith("\n"):  # the last line was folded into an earlier one
+        result = result[:-2] if result.endswith("\r\n") else result[:-1]
     return result, make_report("logs", len(text), len(result), len(lines) - len(out), started)
