@@ -27,7 +27,8 @@ _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^\n]*$")
 _CODE_LINE = re.compile(
     r"^\s*(?:def |class |import |from [\w.]+ import |return\b|raise |elif |else:|try:|except\b|"
     r"#include|#define|function\b|const |let |var |public |private |protected |static |package |"
-    r"fn |func |for \(|while \(|if \(|switch \(|SELECT |INSERT |UPDATE |@\w+)"
+    r"fn |func |for \(|while \(|if \(|switch \(|SELECT |INSERT |UPDATE |@\w+"
+    r"|(?:for|while|if|elif|with|async def) .*:\s*$)"
     r"|^\s*[\w.\[\]'\"]+\s*[-+*/%|&]?=\s*[^\s=]"
     r"|[;{}]\s*$|\):\s*$|^\s*[}\])]+[;,]?\s*$|==|!=|=>|->|::|&&|\|\||^\s*\w[\w.]*\(.*\)\s*;?\s*$"
 )

@@ -8,9 +8,12 @@ Rules, applied outside fenced code only:
 - a decorative rule, a line of three or more of ``- = * _ ~ # +`` or box-drawing characters
   (spaces allowed between), becomes a blank line; ``|---|---|`` table separators contain ``|`` and
   stay;
-- a repeated header or footer, a short line (at most 100 characters, with a letter, not ending in
-  ``:`` so speaker labels stay) standing alone between blank lines, that occurs ``min_repeats``
-  times or more once its digits are masked (``Page 3 of 9``), is kept at its first occurrence only;
+- in a text made of pages (it has form feeds, or ``min_repeats`` page-number lines such as
+  ``Page 3 of 9`` or ``- 4 -``... ``4 / 9``), a repeated header or footer, a short line (at most 100
+  characters, with a letter, not ending in ``:`` so speaker labels stay) standing alone between
+  blank lines that occurs ``min_repeats`` times or more, is kept at its first occurrence only;
+  page-number lines count as one line (only the first stays). Text without pages keeps its
+  repeated lines: there they are content (a reply such as "Thanks!" said three times);
 - a run of more than ``max_blank_lines`` blank lines is cut to ``max_blank_lines``.
 
 Example:
@@ -33,7 +36,9 @@ from .code import fenced_spans, split_lines
 from .report import StepReport, make_report
 
 _RULE = re.compile(r"^[ \t]*(?:[-=*_~#+\u2500-\u257f\u2580-\u259f][ \t]*){3,}$")
-_DIGITS = re.compile(r"\d+")
+_PAGE = re.compile(r"(?i)^[-\u2013\u2014 ]*(?:(?:page|p\.|pg\.?|seite)\s*\d+(?:\s*(?:of|/|von)\s*\d+)?"
+                   r"|\d+\s*(?:of|/)\s*\d+|-\s*\d+\s*-)[-\u2013\u2014 ]*$")
+PAGE_KEY = "<page number>"
 _LETTER = re.compile(r"[^\W\d_]")
 MAX_HEADER_CHARS = 100
 
@@ -63,12 +68,13 @@ def _header_key(lines: list[str | None], i: int) -> str | None:
     """The masked text of line ``i`` when it could be a page header or footer, else None."""
     body = lines[i]
     stripped = body.strip() if body is not None else ""
-    if not stripped or len(stripped) > MAX_HEADER_CHARS or stripped.endswith(":") \
-            or not _LETTER.search(stripped):
+    page = bool(_PAGE.match(stripped))
+    if not page and (not stripped or len(stripped) > MAX_HEADER_CHARS or stripped.endswith(":")
+                     or not _LETTER.search(stripped)):
         return None
     before = i == 0 or lines[i - 1] is None or not lines[i - 1].strip()
     after = i == len(lines) - 1 or lines[i + 1] is None or not lines[i + 1].strip()
-    return _DIGITS.sub("0", stripped) if before and after else None
+    return (PAGE_KEY if page else stripped) if before and after else None
 
 
 def _clean_lines(text: str, rules: bool, trailing: bool) -> tuple[list, int]:
@@ -90,10 +96,12 @@ def _clean_lines(text: str, rules: bool, trailing: bool) -> tuple[list, int]:
     return items, removed
 
 
-def _drop_headers(items: list, min_repeats: int) -> tuple[list, int]:
+def _drop_headers(items: list, min_repeats: int, paged: bool) -> tuple[list, int]:
     bodies = [it[1] if it[0] == "line" else None for it in items]
     keys = [_header_key(bodies, i) if it[0] == "line" else None for i, it in enumerate(items)]
     counts = Counter(k for k in keys if k is not None)
+    if not paged and counts[PAGE_KEY] < min_repeats:
+        return items, 0
     seen: set[str] = set()
     out, removed = [], 0
     for item, key in zip(items, keys):
@@ -142,7 +150,7 @@ def strip_noise(text: str, *, max_blank_lines: int = 2, rules: bool = True, trai
     started = time.perf_counter()
     items, dropped = _clean_lines(text, rules, trailing_spaces)
     if repeated_lines:
-        items, removed = _drop_headers(items, min_repeats)
+        items, removed = _drop_headers(items, min_repeats, "\f" in text)
         dropped += removed
     out, removed = _squeeze_blanks(items, max_blank_lines)
     return out, make_report("noise", len(text), len(out), dropped + removed, started)
