@@ -146,10 +146,10 @@ def _worth(new: str, old: str, extra: list[str]) -> bool:
 def _block_reference(i: int, refs: list, extra: list[str], finder: _Finder, opts: _Options) -> str:
     j = refs[0][0]
     place = "" if j == i else f" in {opts.names[j]}"
-    head = _snippet(finder.lines[refs[0]][0])
+    head = _snippet(" ".join(finder.lines[refs[0]][:SNIPPET_WORDS]))
     if len(refs) == 1:
         return _with_extra(f'[same as "{head}"{place} {opts.where}]', extra)
-    tail = _snippet(finder.lines[refs[-1]][-1], tail=True)
+    tail = _snippet(" ".join(finder.lines[refs[-1]][-SNIPPET_WORDS:]), tail=True)
     return f'[same as the {len(refs)} paragraphs from "{head}" to "{tail}"{place} {opts.where}]'
 
 
@@ -172,7 +172,7 @@ def _render_blocks(i: int, text: str, spans: list, hits: dict, finder: _Finder, 
             continue
         run = _run(hits, b)
         start, end = spans[run[0]][0], spans[run[-1]][1]
-        quote = _QUOTE.match(text, start)
+        quote = _QUOTE.match(text[start:end])
         new = (quote.group(0) if quote else "") + _block_reference(
             i, [hits[k][0] for k in run], hits[b][1], finder, opts)
         if _worth(new, text[start:end], hits[b][1]):
