@@ -78,3 +78,46 @@ def transcript_pasted_twice() -> list[dict]:
         {"role": "user", "content": "Sorry, pasting it again in case it got cut:\n\n" + text},
         {"role": "user", "content": "Summarise the customer's problem in two sentences."},
     ]
+
+
+def noisy_document(pages: int = 6) -> str:
+    """A report extracted from a paged PDF: a running header, page numbers, decorative rules,
+    blank-line runs and trailing spaces around the transcript's paragraphs."""
+    paras = [p for p in transcript().split("\n\n") if p.strip()]
+    out = []
+    for n in range(pages):
+        body = "\n\n".join(paras[(2 * n) % len(paras):(2 * n) % len(paras) + 2])
+        out.append(f"ACME Corp - Incident Review (internal)   \n\n{'=' * 60}\n\n\n\n{body}  \n\n\n\n"
+                   f"{'-' * 60}\n\nPage {n + 1} of {pages}\n")
+    return "\f\n".join(out)
+
+
+def distinct_paragraphs(count: int, seed: int = 0) -> list[str]:
+    """``count`` different made-up paragraphs of 40-80 words."""
+    rng = random.Random(seed)
+    vocab = [w.strip(".,:;!?()`\"'").lower() for w in transcript().split() if w.isascii()]
+    vocab = sorted({w for w in vocab if w.isalpha()})
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randint(40, 80))).capitalize() + "." for _ in range(count)]
+
+
+def documents_with_repeats(total_chars: int = 1_000_000, seed: int = 0) -> list[str]:
+    """Documents of 3-8 paragraphs, about ``total_chars`` in all; a third of the paragraphs and a
+    tenth of the documents repeat earlier ones."""
+    rng = random.Random(seed)
+    pool = distinct_paragraphs(max(50, total_chars // 400), seed)
+    docs, size, used = [], 0, 0
+    while size < total_chars:
+        if docs and rng.random() < 0.1:
+            doc = rng.choice(docs)
+        else:
+            paras = []
+            for _ in range(rng.randint(3, 8)):
+                if used and rng.random() < 0.33:
+                    paras.append(pool[rng.randrange(used)])
+                else:
+                    paras.append(pool[used % len(pool)])
+                    used += 1
+            doc = "\n\n".join(paras)
+        docs.append(doc)
+        size += len(doc)
+    return docs
