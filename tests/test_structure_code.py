@@ -48,7 +48,8 @@ def test_blocks_are_ordered_disjoint_and_split_lines_round_trips(text):
     assert "".join(split_lines(text)) == text
 
 
-@pytest.mark.parametrize("kwargs, match", [({"kinds": ("fenced", "latex")}, "kinds="), ({"min_lines": 0}, "min_lines=0")])
+@pytest.mark.parametrize("kwargs, match", [({"kinds": ("fenced", "latex")}, "kinds="),
+                                           ({"min_lines": 0}, "min_lines=0")])
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         find_code_blocks("x", **kwargs)

@@ -16,7 +16,8 @@ from headroom_lingua.structure.dedup import normalize_lines
 from .structure_samples import orders, transcript, transcript_pasted_twice
 from .structure_strategies import document_lists
 
-REPORT = "\n".join(f"line {k}: order ORD-{10400 + k} shipped to the customer on time, tracking attached" for k in range(8))
+REPORT = "\n".join(f"line {k}: order ORD-{10400 + k} shipped to the customer on time, tracking attached"
+                   for k in range(8))
 
 
 def _lines(texts) -> set[str]:
@@ -82,7 +83,8 @@ def test_repeated_paragraphs_quotes_and_boilerplate():
                       'in document 1 above]\n\nI will check tonight.')
     text = f"{REPORT}\n\nSummary first.\n\n{REPORT}\n\nThe end."
     single, report = dedup_text(text)
-    assert single.count("ORD-10403") == 1 and single.endswith('[same as "line 0: order ORD-10400 shipped to..." above]\n\nThe end.')
+    assert single.count("ORD-10403") == 1
+    assert single.endswith('[same as "line 0: order ORD-10400 shipped to..." above]\n\nThe end.')
 
 
 def test_consecutive_repeated_paragraphs_become_one_reference():
@@ -98,7 +100,18 @@ def test_fenced_code_is_one_block_and_text_names_can_be_given():
             "    return job.run(timeout=900)  # the fix we agreed on\n```")
     reply = f"The same fix, which the on-call engineer tested on staging yesterday evening:\n\n{code}"
     out, _ = dedup_texts([f"Fix:\n\n{code}", reply], names=["the ticket", "the reply"])
-    assert out[1] == reply.replace(code, '[same as "```python def export(job): job.configure(batch_size=5000, compression=True) return..." in the ticket above]')
+    reference = ('[same as "```python def export(job): job.configure(batch_size=5000, compression=True) return..."'
+                 ' in the ticket above]')
+    assert out[1] == reply.replace(code, reference)
+
+
+def test_a_json_text_stays_json():
+    value = '"a long string value that also appears, as a paragraph, in the message before this one"'
+    texts = [f"Note:\n\n{value}\n\nThe rest of this message talks about something else entirely, at length.",
+             f"[\n\n{value}\n\n, 1]"]
+    out, _ = dedup_texts(texts)
+    assert out == texts and json.loads(out[1])[1] == 1
+    assert dedup_texts([texts[1], texts[1]])[0][1] == "[same as message 1 above]"
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -65,7 +65,7 @@ def _line_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def _fenced(lines: list[str], starts: list[int], total: int) -> list[tuple[int, int, str]]:
+def _fenced(lines: list[str]) -> list[tuple[int, int, str]]:
     """(first line, end line exclusive, language) of each fenced block."""
     blocks, i = [], 0
     while i < len(lines):
@@ -156,7 +156,7 @@ def find_code_blocks(text: str, kinds: tuple[str, ...] = KINDS, min_lines: int =
     lines = split_lines(text)
     starts, taken = _line_starts(lines), [False] * len(lines)
     found: list[CodeBlock] = []
-    for first, stop, lang in _fenced(lines, starts, len(text)):
+    for first, stop, lang in _fenced(lines):
         taken[first:stop] = [True] * (stop - first)
         if "fenced" in kinds:
             found.append(CodeBlock(*_span(lines, starts, first, stop), "fenced", lang))

@@ -7,7 +7,9 @@ Two levels, both across a list of texts (documents, chat messages) and within ea
 - a block (a paragraph: lines between blank lines, quote markers ``>`` ignored; a fenced code
   block is one block) that repeats an earlier block becomes ``[same as "first words..." in
   message 3 above]``; consecutive repeated blocks whose originals are consecutive too become one
-  reference (``[same as the 8 paragraphs from "..." to "..." in message 1 above]``).
+  reference (``[same as the 8 paragraphs from "..." to "..." in message 1 above]``). A text that
+  parses as a JSON object or array is never cut into blocks: it stays whole, or becomes a
+  whole-text reference.
 
 Matching is on normalized text (quote markers removed, whitespace collapsed, blank lines
 dropped). A unit of several lines also matches a *near* duplicate: MinHash Jaccard similarity of
@@ -36,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from typing import Hashable, Sequence
@@ -73,11 +76,13 @@ def block_spans(text: str) -> list[tuple[int, int]]:
     """
     fences = fenced_spans(text)
     spans: list[tuple[int, int]] = []
-    pos, cur = 0, None
+    pos, cur, f = 0, None, 0
     for line in split_lines(text):
         start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
-        fence = next((f for f in fences if f[0] <= start < f[1]), None)
+        while f < len(fences) and fences[f][1] <= start:
+            f += 1
+        fence = fences[f] if f < len(fences) and fences[f][0] <= start else None
         if fence is not None or not normalize_lines(line):
             if cur is not None:
                 spans.append(cur)
@@ -208,7 +213,18 @@ def _dedup_one(i: int, text: str, whole: _Finder, blocks: _Finder, opts: _Option
             if _worth(new, text, hit[1]):
                 return new, 1
         whole.add(i, norm)
-    return _dedup_blocks(i, text, blocks, opts) if opts.blocks else (text, 0)
+    return _dedup_blocks(i, text, blocks, opts) if opts.blocks and not _is_json(text) else (text, 0)
+
+
+def _is_json(text: str) -> bool:
+    """A text that parses as a JSON object or array: its blocks are not replaced, so it stays JSON."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check(texts, keep, stable, threshold, min_chars, label, names) -> tuple[str, ...]:

@@ -49,7 +49,7 @@ def key_paths(value: Any, prefix: Path = ()) -> set[Path]:
 
 
 def _leaves(value: Any, prefix: Path = ()) -> dict[Path, Any]:
-    """Scalar leaves reached through objects only, and the type name of each array or object."""
+    """Leaves reached through objects only, by key path: scalars, and arrays as whole values."""
     if isinstance(value, dict):
         out: dict[Path, Any] = {}
         for key, child in value.items():

@@ -46,7 +46,8 @@ _MASKS = (
 )
 _ALERT = re.compile(r"\b(?:ERROR|ERR|WARN|WARNING|FATAL|CRITICAL|CRIT|SEVERE|ALERT|EMERG|PANIC|Traceback|panic|error)\b"
                     r"|level=(?:error|warn|warning|fatal|critical)\b|\b\w*(?:Error|Exception)\b")
-_ENTRY = re.compile(rf"^\s*(?:\[?\d{{4}}-\d{{2}}-\d{{2}}|\[?\d{{1,2}}:\d{{2}}:\d{{2}}|\[?{_MONTH} +\d|\[?\d{{1,2}}/{_MONTH}/"
+_ENTRY = re.compile(rf"^\s*(?:\[?\d{{4}}-\d{{2}}-\d{{2}}|\[?\d{{1,2}}:\d{{2}}:\d{{2}}|\[?{_MONTH} +\d"
+                    rf"|\[?\d{{1,2}}/{_MONTH}/"
                     r"|\d{1,3}(?:\.\d{1,3}){3}\s|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b"
                     r"|[IWEF]\d{4}\s|(?:level|ts|time)=|\{\"(?:time|ts|timestamp|level)\")")
 _COUNT = re.compile(r"^\[x(\d+)\] ")
