@@ -89,6 +89,11 @@ def test_without_pages_repeated_lines_and_numbered_paragraphs_stay():
     assert strip_noise(paged)[0].count("Thanks!") == 1 and strip_noise(paged)[0].count("Revenue") == 4
 
 
+def test_yaml_separators_stay():
+    yaml = "---\na: 1\n---\nb: 2\n"
+    assert strip_noise(yaml)[0] == yaml
+
+
 def test_speaker_labels_and_list_items_stay():
     chat = "\n\n".join(f"user:\nquestion {n}\n\nassistant:\nanswer {n}" for n in range(5))
     assert strip_noise(chat)[0] == chat

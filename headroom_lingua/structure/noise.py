@@ -5,9 +5,9 @@ Rules, applied outside fenced code only:
 
 - trailing spaces and tabs are removed from every line (a Markdown hard break, two trailing
   spaces, becomes a plain line break);
-- a decorative rule, a line of three or more of ``- = * _ ~ # +`` or box-drawing characters
+- a decorative rule, a line of four or more of ``- = * _ ~ # +`` or box-drawing characters
   (spaces allowed between), becomes a blank line; ``|---|---|`` table separators contain ``|`` and
-  stay;
+  stay, and so does ``---`` (a YAML document separator or front-matter fence);
 - in a text made of pages (it has form feeds, or ``min_repeats`` page-number lines such as
   ``Page 3 of 9`` or ``- 4 -``... ``4 / 9``), a repeated header or footer, a short line (at most 100
   characters, with a letter, not ending in ``:`` so speaker labels stay) standing alone between
@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from .code import fenced_spans, split_lines
 from .report import StepReport, make_report
 
-_RULE = re.compile(r"^[ \t]*(?:[-=*_~#+\u2500-\u257f\u2580-\u259f][ \t]*){3,}$")
+_RULE = re.compile(r"^[ \t]*(?:[-=*_~#+\u2500-\u257f\u2580-\u259f][ \t]*){4,}$")
 _PAGE = re.compile(r"(?i)^[-\u2013\u2014 ]*(?:(?:page|p\.|pg\.?|seite)\s*\d+(?:\s*(?:of|/|von)\s*\d+)?"
                    r"|\d+\s*(?:of|/)\s*\d+|-\s*\d+\s*-)[-\u2013\u2014 ]*$")
 PAGE_KEY = "<page number>"
