@@ -95,6 +95,13 @@ def test_consecutive_repeated_paragraphs_become_one_reference():
     assert report.items_dropped == 3
 
 
+def test_copies_of_one_paragraph_in_a_row_become_one_reference():
+    para = "The same status paragraph, pasted again and again by a chat client that retries its sends."
+    out, report = dedup_text("\n\n".join([para] * 5) + "\n\nDone.")
+    assert out == f'{para}\n\n[same as "The same status paragraph, pasted again..." above, 4 times]\n\nDone.'
+    assert report.items_dropped == 4
+
+
 def test_fenced_code_is_one_block_and_text_names_can_be_given():
     code = ("```python\ndef export(job):\n\n    job.configure(batch_size=5000, compression=True)\n"
             "    return job.run(timeout=900)  # the fix we agreed on\n```")

@@ -115,6 +115,17 @@ def test_json_inside_text_is_shrunk_in_place():
     assert shrink_json_text(small)[0] == small  # nothing taken: the original text, spacing and all
 
 
+def test_large_values_inside_text_are_found_whole_and_broken_ones_left_alone():
+    rows = [{"id": i, "note": "n" * 30} for i in range(400)]  # about 20,000 characters
+    payload = json.dumps(rows, indent=1)
+    out, report = shrink_json_text(f"Rows:\n{payload}\nDone.", max_items=4)
+    assert report.items_dropped == 396 and json.loads(out.split("\n")[1])[-1] == "... 396 of 400 items omitted"
+    broken = f"Rows:\n{payload[:-1]}\nDone."
+    assert shrink_json_text(broken, max_items=4)[0] == broken
+    deep = "[" * 5000 + "]" * 5000
+    assert shrink_json_text(deep)[0] == deep
+
+
 def test_fit_json_meets_a_token_target():
     counter = get_counter("cl100k")
     rows = orders(100)

@@ -7,7 +7,8 @@ Two levels, both across a list of texts (documents, chat messages) and within ea
 - a block (a paragraph: lines between blank lines, quote markers ``>`` ignored; a fenced code
   block is one block) that repeats an earlier block becomes ``[same as "first words..." in
   message 3 above]``; consecutive repeated blocks whose originals are consecutive too become one
-  reference (``[same as the 8 paragraphs from "..." to "..." in message 1 above]``). A text that
+  reference (``[same as the 8 paragraphs from "..." to "..." in message 1 above]``), and so do
+  consecutive copies of one block (``[same as "..." above, 3 times]``). A text that
   parses as a JSON object or array is never cut into blocks: it stays whole, or becomes a
   whole-text reference.
 
@@ -154,17 +155,21 @@ def _block_reference(i: int, refs: list, extra: list[str], finder: _Finder, opts
     head = _snippet(" ".join(finder.lines[refs[0]][:SNIPPET_WORDS]))
     if len(refs) == 1:
         return _with_extra(f'[same as "{head}"{place} {opts.where}]', extra)
+    if refs[1] == refs[0]:
+        return f'[same as "{head}"{place} {opts.where}, {len(refs)} times]'
     tail = _snippet(" ".join(finder.lines[refs[-1]][-SNIPPET_WORDS:]), tail=True)
     return f'[same as the {len(refs)} paragraphs from "{head}" to "{tail}"{place} {opts.where}]'
 
 
 def _run(hits: dict, b: int) -> list[int]:
-    """Block ``b`` and the exact repeats right after it whose originals follow each other too."""
-    run = [b]
+    """Block ``b`` and the exact repeats right after it whose originals follow each other too, or
+    that all repeat the same original."""
+    run, step = [b], None
     while not hits[run[-1]][1] and run[-1] + 1 in hits and not hits[run[-1] + 1][1]:
         (j, k), (j2, k2) = hits[run[-1]][0], hits[run[-1] + 1][0]
-        if (j2, k2) != (j, k + 1):
+        if j2 != j or k2 - k not in ((0, 1) if step is None else (step,)):
             break
+        step = k2 - k
         run.append(run[-1] + 1)
     return run
 

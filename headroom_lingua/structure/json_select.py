@@ -145,13 +145,16 @@ def term_matches(items: Sequence[Any], terms: Iterable[str]) -> list[int]:
 
 
 def _cover(paths: list[set[Path]], chosen: set[int]) -> set[int]:
-    """Add items greedily until the chosen ones show every key path of all items."""
+    """Add items, those with the most key paths first, until the chosen ones show every key path
+    of all items (a one-pass greedy cover: linear in the number of paths)."""
     missing = set().union(*paths) - set().union(*(paths[i] for i in chosen))
     chosen = set(chosen)
-    while missing:
-        best = max(range(len(paths)), key=lambda i: (len(paths[i] & missing), -i))
-        chosen.add(best)
-        missing -= paths[best]
+    for i in sorted(range(len(paths)), key=lambda i: (-len(paths[i]), i)):
+        if not missing:
+            break
+        if paths[i] & missing:
+            chosen.add(i)
+            missing -= paths[i]
     return chosen
 
 

@@ -121,7 +121,27 @@ def shrink_json(value: Any, *, max_items: int = 10, keep_terms: Iterable[str] = 
     return out, make_report("json", len(dumps(value)), len(dumps(out)), dropped[0], started)
 
 
-_START = re.compile(r"(?m)(?:^[ \t]*|[:=][ \t]*)([\[{])")
+_START = re.compile(r"(?m)(?:^[ \t]*|[:=][ \t]*)(\{(?=\s*[\"}])|\[(?=\s*[\[{\"\-\d\]tfn]))")
+FIRST_WINDOW = 4096
+
+
+def _decode_at(decoder: json.JSONDecoder, text: str, start: int) -> tuple[Any, int] | None:
+    """The JSON value starting at ``start`` and its end, or None. Decodes growing windows of the
+    text: a parse error costs time in proportion to the window, not to the text before it."""
+    window = FIRST_WINDOW
+    while True:
+        chunk = text[start:start + window]
+        try:
+            value, end = decoder.raw_decode(chunk)
+            return value, start + end
+        except RecursionError:
+            return None
+        except ValueError as err:
+            cut = start + window < len(text)
+            truncated = getattr(err, "pos", 0) >= len(chunk) - 64 or str(err).startswith("Unterminated")
+            if not (cut and truncated):
+                return None
+            window *= 16
 
 
 def find_json_values(text: str, min_chars: int = 200) -> list[tuple[int, int, Any]]:
@@ -138,10 +158,10 @@ def find_json_values(text: str, min_chars: int = 200) -> list[tuple[int, int, An
         start = m.start(1)
         if start < pos:
             continue
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except ValueError:
+        found_at = _decode_at(decoder, text, start)
+        if found_at is None:
             continue
+        value, end = found_at
         if end - start >= min_chars:
             found.append((start, end, value))
             pos = end
@@ -164,11 +184,14 @@ def shrink_json_text(text: str, *, indent: int | None = None, min_chars: int = 2
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     try:
         spans = [(0, len(text), json.loads(text))] if text.strip()[:1] in ("{", "[") else None
-    except ValueError:
+    except (ValueError, RecursionError):
         spans = None
     parts, pos, dropped = [], 0, 0
     for start, end, value in spans if spans is not None else find_json_values(text, min_chars):
-        out, report = shrink_json(value, **options)
+        try:
+            out, report = shrink_json(value, **options)
+        except RecursionError:  # nested deeper than Python's recursion limit allows: left as it is
+            continue
         if out != value:
             lead = text[start:end][: len(text[start:end]) - len(text[start:end].lstrip())]
             tail = text[start:end][len(text[start:end].rstrip()):]

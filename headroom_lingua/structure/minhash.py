@@ -6,7 +6,10 @@ hash over its shingles. The share of equal positions in two signatures estimates
 similarity of their shingle sets (standard error about ``sqrt(J(1-J)/64)``, 0.05 at J = 0.8).
 The index splits signatures into ``BANDS`` bands of four rows: two texts become candidates when a
 band agrees (probability 0.9998 at J = 0.8, 0.64 at J = 0.5), and candidates are then checked on
-the full signature. Deterministic across processes (CRC-32 shingle hashes, fixed seed).
+the full signature. A band's bucket holds at most ``BUCKET_CAP`` texts (the first added), which
+bounds the work per search when thousands of similar texts share a bucket; a later text stays
+findable through its other bands. Deterministic across processes (CRC-32 shingle hashes, fixed
+seed).
 
 Example:
     >>> a = signature("the quick brown fox jumps over the lazy dog and runs far away")
@@ -27,6 +30,7 @@ import numpy as np
 SHINGLE = 5
 PERMUTATIONS = 64
 BANDS = 16
+BUCKET_CAP = 64
 _ROWS = PERMUTATIONS // BANDS
 _WORD = re.compile(r"\w+")
 _rng = np.random.default_rng(20260314)
@@ -55,23 +59,29 @@ class LSHIndex:
     ``threshold`` (ties: the one added first)."""
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[int, bytes], list[Hashable]] = defaultdict(list)
-        self._sigs: dict[Hashable, np.ndarray] = {}
-        self._order: dict[Hashable, int] = {}
+        self._buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+        self._keys: list[Hashable] = []
+        self._sigs = np.empty((0, PERMUTATIONS), dtype=np.uint64)  # (texts, perms), grown by doubling
+        self._size = 0
 
     def add(self, key: Hashable, sig: np.ndarray) -> None:
-        self._sigs[key] = sig
-        self._order[key] = len(self._order)
+        if self._size == len(self._sigs):
+            self._sigs = np.concatenate([self._sigs, np.empty((max(16, self._size), PERMUTATIONS), np.uint64)])
+        self._sigs[self._size] = sig
+        self._keys.append(key)
         for band in range(BANDS):
-            self._buckets[(band, sig[band * _ROWS:(band + 1) * _ROWS].tobytes())].append(key)
+            bucket = self._buckets[(band, sig[band * _ROWS:(band + 1) * _ROWS].tobytes())]
+            if len(bucket) < BUCKET_CAP:
+                bucket.append(self._size)
+        self._size += 1
 
     def best(self, sig: np.ndarray, threshold: float) -> tuple[Hashable, float] | None:
-        candidates = set()
+        candidates: set[int] = set()
         for band in range(BANDS):
             candidates.update(self._buckets.get((band, sig[band * _ROWS:(band + 1) * _ROWS].tobytes()), ()))
-        scored = [(similarity(sig, self._sigs[k]), -self._order[k], k) for k in candidates]
-        scored = [s for s in scored if s[0] >= threshold]
-        if not scored:
+        if not candidates:
             return None
-        sim, _, key = max(scored, key=lambda s: (s[0], s[1]))
-        return key, sim
+        rows = np.fromiter(sorted(candidates), dtype=np.int64)  # in order added: ties go to the first
+        sims = (self._sigs[rows] == sig[None, :]).mean(axis=1)  # (candidates,)
+        best = int(np.argmax(sims))
+        return (self._keys[rows[best]], float(sims[best])) if sims[best] >= threshold else None
