@@ -81,6 +81,16 @@ def test_folding_restarts_after_each_error():
         "[x3] <TS> GET /a 200 in <N> ms", "10:00:02 ERROR boom", "[x2] <TS> GET /a 200 in <N> ms"]
 
 
+def test_traces_stay_whole_and_plain_output_after_an_error_still_folds():
+    go = ("panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.main()\n"
+          "\t/app/main.go:5 +0x1d\nexit status 2")
+    java = ("ERROR request failed\njava.lang.IllegalStateException: closed\n\tat com.acme.Pool.get(Pool.java:42)\n"
+            "Caused by: java.io.IOException: reset\n\t... 7 more")
+    for trace in (go, java):
+        out, _ = collapse_logs(trace + "\n" + "\n".join(f"processing item {n}" for n in range(6)))
+        assert out == trace + "\n[x6] processing item <N>"
+
+
 def test_log_detection():
     assert is_log_like(service_log(50))
     assert is_log_like('\n'.join(f'{{"time": "t{i}", "level": "info", "msg": "x"}}' for i in range(8)))

@@ -10,8 +10,9 @@ output still says what happened before and after each error.
 
 Kept verbatim: lines naming an error or warning (``ERROR``, ``WARN``, ``WARNING``, ``FATAL``,
 ``CRITICAL``, ``SEVERE``, ``level=error``, ``Traceback``, ``panic``, ``error``, class names ending
-in ``Error`` or ``Exception``) and the lines after one up to the next line that starts a log
-entry (tracebacks, stack traces, ``Caused by:``, goroutine dumps). Blank lines stay as they are.
+in ``Error`` or ``Exception``) and the trace after one: the lines that follow it and are
+indented or look like a trace (``Traceback``, ``Caused by:``, ``goroutine 1 [running]:``, call
+frames such as ``main.main()``), up to the first other line. Blank lines stay as they are.
 
 Example:
     >>> log = "\\n".join(f"10:00:{s:02d} GET /items 200 in {s + 3} ms" for s in range(5))
@@ -50,7 +51,8 @@ _ENTRY = re.compile(rf"^\s*(?:\[?\d{{4}}-\d{{2}}-\d{{2}}|\[?\d{{1,2}}:\d{{2}}:\d
                     rf"|\[?\d{{1,2}}/{_MONTH}/"
                     r"|\d{1,3}(?:\.\d{1,3}){3}\s|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b"
                     r"|[IWEF]\d{4}\s|(?:level|ts|time)=|\{\"(?:time|ts|timestamp|level)\")")
-_COUNT = re.compile(r"^\[x(\d+)\] ")
+_TRACE = re.compile(r"^(?:\s|Traceback|Caused by|During handling|The above exception|goroutine \d+|panic:"
+                    r"|\.\.\. \d+ more|[\w.$/*()]+\(.*\)\s*$|\w[\w.$]*(?:Error|Exception)\b)")
 
 
 def mask_line(line: str) -> str:
@@ -80,12 +82,13 @@ def is_log_like(text: str, min_lines: int = 5, share: float = 0.6) -> bool:
 
 
 def _kept_verbatim(lines: list[str]) -> list[bool]:
-    """Error and warning lines and the continuation lines after each (tracebacks, stacks)."""
+    """Error and warning lines and the trace lines after each (indented lines, ``Caused by:``,
+    ``goroutine 1 [running]:``, call frames); blank lines do not end a trace."""
     keep, inside = [], False
     for line in lines:
         if _ALERT.search(line):
             inside = True
-        elif _ENTRY.match(line):
+        elif line.strip() and (_ENTRY.match(line) or not _TRACE.match(line)):
             inside = False
         keep.append(inside and bool(line.strip()))
     return keep
