@@ -86,6 +86,8 @@ def test_long_strings_go_through_shorten_and_keep_keys_and_numbers():
     assert out["log"] == "x" * 10 + "...[+990 chars]" and out["n"] == 123456789
     out, _ = shrink_json(value, max_string=10, shorten=lambda s, n: s[:n // 2])
     assert out["log"] == "xxxxx" and out["nested"][0]["text"] == "yyyyy"
+    family = "👨\u200d👩\u200d👧"  # one grapheme, 5 code points
+    assert shrink_json("ab" + family + "c" * 20, max_string=4)[0] == "ab...[+25 chars]"
     with pytest.raises(TypeError, match="shorten returned int"):
         shrink_json(value, max_string=10, shorten=lambda s, n: 3)
 

@@ -4,10 +4,10 @@ Every array longer than ``max_items`` keeps the items ``json_select.choose_items
 and last, items covering every key path, items naming a ``keep_terms`` word, outliers, then evenly
 spaced ones), in their original order, followed by one string, ``"... 93 of 100 items omitted"``:
 a trailing string keeps the array valid JSON wherever it is (top level or nested), adds no key
-path, and is read naturally by an LLM (an array whose omitted items would be shorter than that string stays
-whole). Strings longer than ``max_string`` characters go through
-``shorten(s, max_string)`` (the front end passes its scorer), by default a cut with a marker
-(``"...[+1234 chars]"``). Keys, numbers, booleans and nulls are never changed, and every key path
+path, and is read naturally by an LLM (an array whose omitted items would be shorter than that
+string stays whole). Strings longer than ``max_string`` characters go through ``shorten(s,
+max_string)`` (the front end passes its scorer), by default a cut at a grapheme boundary with a
+marker (``"...[+1234 chars]"``). Keys, numbers, booleans and nulls are never changed, and every key path
 of the input (``json_select.key_paths``) is still in the output.
 
 Example:
@@ -28,6 +28,8 @@ import re
 import time
 from typing import Any, Callable, Iterable
 
+import regex
+
 from ..errors import ConfigError
 from .json_select import choose_items
 from .report import StepReport, make_report
@@ -37,13 +39,21 @@ Shorten = Callable[[str, int], str]
 
 
 def truncate(text: str, max_chars: int) -> str:
-    """The default ``shorten``: the first ``max_chars`` characters and a marker of what was cut.
+    """The default ``shorten``: at most ``max_chars`` characters, cut between graphemes (never
+    inside an emoji sequence or before a combining mark), and a marker of what was cut.
 
     Example:
         >>> truncate("abcdefghij", 4)
         'abcd...[+6 chars]'
     """
-    return text if len(text) <= max_chars else f"{text[:max_chars]}...[+{len(text) - max_chars} chars]"
+    if len(text) <= max_chars:
+        return text
+    cut = 0
+    for m in regex.finditer(r"\X", text[:max_chars + 16]):
+        if m.end() > max_chars:
+            break
+        cut = m.end()
+    return f"{text[:cut]}...[+{len(text) - cut} chars]"
 
 
 def dumps(value: Any, indent: int | None = None) -> str:
