@@ -148,5 +148,9 @@ def test_fit_json_meets_a_token_target():
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         shrink_json([1, 2, 3], **kwargs)
+    with pytest.raises(ConfigError, match="indent=-1"):
+        shrink_json_text("[1]", indent=-1)
+    with pytest.raises(ConfigError, match="min_chars=0"):
+        shrink_json_text("x [1]", min_chars=0)
     with pytest.raises(ConfigError, match="target_tokens=0"):
         fit_json([1], 0)

@@ -101,5 +101,9 @@ def test_log_detection():
 def test_bad_arguments_are_named():
     with pytest.raises(ConfigError, match="min_repeats=1"):
         collapse_logs("x", min_repeats=1)
+    with pytest.raises(ConfigError, match="share=0"):
+        is_log_like("x", share=0)
+    with pytest.raises(ConfigError, match="min_lines=0"):
+        is_log_like("x", min_lines=0)
     with pytest.raises(TypeError, match="got bytes"):
         collapse_logs(b"x")

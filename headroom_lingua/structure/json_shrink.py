@@ -163,6 +163,8 @@ def find_json_values(text: str, min_chars: int = 200) -> list[tuple[int, int, An
         >>> find_json_values(text, min_chars=10)
         [(13, 32, {'rows': [1, 2, 3]})]
     """
+    if not isinstance(min_chars, int) or min_chars < 1:
+        raise ConfigError(f"min_chars={min_chars!r} must be an integer >= 1")
     decoder, found, pos = json.JSONDecoder(), [], 0
     for m in _START.finditer(text):
         start = m.start(1)
@@ -192,6 +194,8 @@ def shrink_json_text(text: str, *, indent: int | None = None, min_chars: int = 2
     started = time.perf_counter()
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if indent is not None and (not isinstance(indent, int) or indent < 0):
+        raise ConfigError(f"indent={indent!r} must be None (compact) or an integer >= 0")
     try:
         spans = [(0, len(text), json.loads(text))] if text.strip()[:1] in ("{", "[") else None
     except (ValueError, RecursionError):

@@ -77,6 +77,10 @@ def is_log_like(text: str, min_lines: int = 5, share: float = 0.6) -> bool:
         >>> is_log_like("Dear team,\\nthe report is attached.\\nBest,\\nAnn\\nCEO")
         False
     """
+    if not isinstance(min_lines, int) or min_lines < 1:
+        raise ConfigError(f"min_lines={min_lines!r} must be an integer >= 1")
+    if not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ConfigError(f"share={share!r} must be a number in (0, 1]")
     lines = [line for line in text.split("\n") if line.strip()]
     return len(lines) >= min_lines and sum(bool(_ENTRY.match(line)) for line in lines) >= share * len(lines)
 
