@@ -39,6 +39,16 @@ def test_output_is_valid_json_with_every_key_path(value, max_items, max_string):
 
 
 @settings(max_examples=100, deadline=None)
+@given(json_values | records, st.sampled_from([None, 0, 2]), st.integers(1, 8))
+def test_json_text_stays_json_text(value, indent, max_items):
+    text = "\n" + json.dumps(value, indent=indent) + "\n"
+    out, report = shrink_json_text(text, indent=indent, max_items=max_items, max_string=20)
+    assert key_paths(value) <= key_paths(json.loads(out))
+    assert (out == text) == (shrink_json(value, max_items=max_items, max_string=20)[0] == value)
+    assert out.startswith("\n") and out.endswith("\n") and report.chars_after == len(out)
+
+
+@settings(max_examples=100, deadline=None)
 @given(records, st.integers(2, 10))
 def test_arrays_keep_first_last_in_order_and_a_count(rows, max_items):
     keep = choose_items(rows, max_items)

@@ -65,7 +65,8 @@ def _split_ending(line: str) -> tuple[str, str]:
 
 
 def _header_key(lines: list[str | None], i: int) -> str | None:
-    """The masked text of line ``i`` when it could be a page header or footer, else None."""
+    """What line ``i`` counts as when it could be a page header or footer (its stripped text, or
+    ``PAGE_KEY`` for any page number), else None."""
     body = lines[i]
     stripped = body.strip() if body is not None else ""
     page = bool(_PAGE.match(stripped))
