@@ -45,5 +45,7 @@ def make_result(text: str, original: int, compressed: int, kept, seconds: float,
                 tokenizer: str) -> CompressionResult:
     rate = compressed / original if original else 1.0
     ratio = original / compressed if compressed else (1.0 if not original else float("inf"))
-    return CompressionResult(text, original, compressed, rate, ratio,
-                             tuple((int(s), int(e)) for s, e in kept), seconds, budget, tokenizer)
+    spans = tuple(kept)
+    if spans and not (type(spans[0]) is tuple and type(spans[0][0]) is int):  # e.g. numpy ints or lists
+        spans = tuple((int(s), int(e)) for s, e in spans)
+    return CompressionResult(text, original, compressed, rate, ratio, spans, seconds, budget, tokenizer)

@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import ConfigError
+from .pretokens import PretokenCounter
 
 CL100K_ALIASES = ("cl100k", "cl100k_base", "gpt-4", "gpt-4-turbo", "gpt-3.5-turbo")
 O200K_ALIASES = ("o200k", "o200k_base", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o1", "o3",
@@ -64,6 +65,7 @@ class HFTokenCounter:
         self.tokenizer = tokenizer
         self.backend = getattr(tokenizer, "backend_tokenizer", None)
         self.name = name or getattr(tokenizer, "name_or_path", None) or type(tokenizer).__name__
+        self.fast = PretokenCounter.for_backend(self.backend) if self.backend is not None else None
 
     def encode(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
         """Token ids and character offsets, without special tokens and without truncation."""
@@ -76,11 +78,15 @@ class HFTokenCounter:
     def count(self, text: str) -> int:
         if not text:
             return 0
+        if self.fast is not None and self.fast.applies(text):
+            return self.fast.count(text)
         if self.backend is not None:
             return len(self.backend.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def token_starts(self, text: str) -> np.ndarray:
+        if self.fast is not None and self.fast.applies(text):
+            return self.fast.token_starts(text)
         _, offsets = self.encode(text)
         return np.fromiter((s for s, _ in offsets), dtype=np.int64, count=len(offsets))
 

@@ -47,15 +47,19 @@ def _breaks(gap: str) -> int:
 
 def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
     """One gap standing for ``gaps`` (those around a dropped run), see the module docstring."""
-    counts = [_breaks(g) for g in gaps]
-    with_breaks = [i for i, c in enumerate(counts) if c]
+    return _merged(gaps, np.array([_breaks(g) for g in gaps], dtype=np.int64), 0, len(gaps), at_start)
+
+
+def _merged(gaps: list[str], counts: np.ndarray, a: int, b: int, at_start: bool = False) -> str:
+    """``merge_gaps(gaps[a:b])`` from the gaps' line-break counts (only two gaps are read)."""
+    with_breaks = np.flatnonzero(counts[a:b]) + a
     if at_start:
-        later = [i for i in with_breaks if i > 0]
-        return gaps[0] + (gaps[later[-1]][_last_break_end(gaps[later[-1]]):] if later else "")
-    if not with_breaks:
-        return gaps[-1]  # callers choose a non-empty gap where words would fuse (see render)
-    most = max(with_breaks, key=lambda i: (counts[i], -i))  # first gap with the most breaks
-    last = with_breaks[-1]
+        later = with_breaks[with_breaks > a]
+        return gaps[a] + (gaps[later[-1]][_last_break_end(gaps[later[-1]]):] if len(later) else "")
+    if not len(with_breaks):
+        return gaps[b - 1]  # callers choose a non-empty gap where words would fuse (see render)
+    most = int(with_breaks[np.argmax(counts[with_breaks])])  # first gap with the most breaks
+    last = int(with_breaks[-1])
     return gaps[most][: _last_break_end(gaps[most])] + gaps[last][_last_break_end(gaps[last]):]
 
 
@@ -64,14 +68,17 @@ def _starts_word(text: str, i: int) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _break_prefix(units: Units) -> np.ndarray:
-    """(n + 2,) cumulative count of gaps holding a line break, cached on the Units."""
-    cached = units.__dict__.get("_break_prefix")
+def _break_counts(units: Units) -> tuple[np.ndarray, np.ndarray]:
+    """((n + 1,) line breaks in each gap, (n + 2,) cumulative count of gaps holding one), cached
+    on the Units (render runs several times on the same units during a budget search)."""
+    cached = units.__dict__.get("_break_counts")
     if cached is None:
-        has = np.fromiter((_BREAK.search(g) is not None if g else False for g in units.gaps), dtype=bool,
-                          count=len(units) + 1)
-        cached = np.concatenate(([0], np.cumsum(has)))
-        units.__dict__["_break_prefix"] = cached
+        at = np.fromiter((m.start() for m in _BREAK.finditer(units.text)), dtype=np.int64)
+        gap_s = np.concatenate(([0], units.ends))
+        gap_e = np.concatenate((units.starts, [len(units.text)]))
+        counts = np.searchsorted(at, gap_e) - np.searchsorted(at, gap_s)  # gaps are whitespace only
+        cached = counts, np.concatenate(([0], np.cumsum(counts > 0)))
+        units.__dict__["_break_counts"] = cached
     return cached
 
 
@@ -90,15 +97,18 @@ def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     first = np.concatenate(([idx[0]], idx[cut + 1]))
     last = np.concatenate((idx[cut], [idx[-1]]))
     gaps = units.gaps
-    prefix = _break_prefix(units)
+    counts, prefix = _break_counts(units)
     # Common case, vectorised: no line break among a stretch's gaps -> the gap before the next kept unit.
     plain = (prefix[first[1:] + 1] - prefix[last[:-1] + 1]) == 0
-    seps = [gaps[a] if ok else merge_gaps(gaps[p + 1:a + 1])
-            for a, p, ok in zip(first[1:].tolist(), last[:-1].tolist(), plain.tolist())]
-    for r, (a, p) in enumerate(zip(first[1:].tolist(), last[:-1].tolist())):
-        if not seps[r] and _starts_word(text, int(units.starts[a])):
-            seps[r] = next((g for g in reversed(gaps[p + 1:a]) if g), "")  # don't fuse two words
-    lead = gaps[0] if first[0] == 0 else merge_gaps(gaps[: first[0] + 1], at_start=True)
+    after, before = first[1:].tolist(), last[:-1].tolist()
+    seps = [gaps[a] if ok else _merged(gaps, counts, p + 1, a + 1) for a, p, ok in zip(after, before, plain.tolist())]
+    # An empty separator (the gap before the next kept unit was empty; a merged one holds a line
+    # break) must not fuse two words: take the stretch's last non-empty gap instead.
+    for r in np.flatnonzero(plain & (units.starts[first[1:]] == units.ends[first[1:] - 1])).tolist():
+        a, p = after[r], before[r]
+        if _starts_word(text, int(units.starts[a])):
+            seps[r] = next((g for g in reversed(gaps[p + 1:a]) if g), "")
+    lead = gaps[0] if first[0] == 0 else _merged(gaps, counts, 0, int(first[0]) + 1, at_start=True)
     s_list, e_list = units.starts[first].tolist(), units.ends[last].tolist()
     body = [text[s_list[0]:e_list[0]]]
     body += [sep + text[s:e] for sep, s, e in zip(seps, s_list[1:], e_list[1:])]

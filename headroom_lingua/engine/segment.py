@@ -60,10 +60,75 @@ class Units:
         return [text[s:e] for s, e in zip(bounds_s.tolist(), bounds_e.tolist())]
 
 
-def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
+# Texts in which every grapheme cluster is one code point (no combining marks, joiners, emoji
+# modifiers, regional indicators, Hangul jamo sequences) and no CJK take a vectorised path that
+# gives exactly the units of ``_UNIT`` (tests compare the two): there a unit is a single symbol,
+# or the stretch of a whitespace-free run from its first to its last word character.
+_COMPLEX = regex.compile(rf"[^\p{{GCB=Other}}\p{{GCB=CR}}\p{{GCB=LF}}\p{{GCB=Control}}]|{_CJK}")
+_SPACE, _WORD = regex.compile(r"\s"), regex.compile(r"[\p{L}\p{N}_]")
+_CLASSES: dict[int, int] = {}  # code point -> 0 whitespace, 1 word character, 2 anything else
+
+
+def _char_class(cp: int) -> int:
+    found = _CLASSES.get(cp)
+    if found is None:
+        ch = chr(cp)
+        found = _CLASSES[cp] = 0 if _SPACE.match(ch) else 1 if _WORD.match(ch) else 2
+    return found
+
+
+_ASCII = np.array([_char_class(cp) for cp in range(128)], dtype=np.int8)
+
+
+def _classes(text: str) -> np.ndarray | None:
+    """(len(text),) int8 character classes, or None for text that is not valid Unicode."""
+    try:
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates: the regex path copes
+        return None
+    small = cps < 128
+    if small.all():
+        return _ASCII[cps]
+    cls = np.empty(len(cps), dtype=np.int8)
+    cls[small] = _ASCII[cps[small]]
+    uniq, inverse = np.unique(cps[~small], return_inverse=True)
+    cls[~small] = np.fromiter((_char_class(int(u)) for u in uniq), dtype=np.int8, count=len(uniq))[inverse]
+    return cls
+
+
+def _fast_units(text: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The units of ``_UNIT`` for simple text, vectorised; None where the text is not simple."""
+    if _COMPLEX.search(text):
+        return None
+    cls = _classes(text)
+    if cls is None:
+        return None
+    filled = cls != 0
+    edges = np.diff(np.concatenate(([0], filled.view(np.int8), [0])))
+    run_start, run_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs [start, end)
+    word = cls == 1
+    before = np.concatenate(([0], np.cumsum(word)))  # word characters before each position
+    where = np.flatnonzero(word)
+    has = before[run_end] > before[run_start]
+    first, last = where[before[run_start[has]]], where[before[run_end[has]] - 1]
+    mark = np.zeros(len(text) + 1, dtype=np.int64)
+    mark[first] += 1
+    mark[last + 1] -= 1  # runs are apart, so no two of these positions coincide
+    single = np.flatnonzero(filled & (np.cumsum(mark[:-1]) == 0))
+    starts, ends = np.concatenate((single, first)), np.concatenate((single + 1, last + 1))
+    order = np.argsort(starts, kind="stable")
+    return starts[order].astype(np.int64), ends[order].astype(np.int64)
+
+
+def _regex_units(text: str) -> tuple[np.ndarray, np.ndarray]:
     spans = np.fromiter((x for m in _UNIT.finditer(text) for x in m.span()), dtype=np.int64)
     spans = spans.reshape(-1, 2)
     return spans[:, 0].copy(), spans[:, 1].copy()
+
+
+def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
+    fast = _fast_units(text)
+    return fast if fast is not None else _regex_units(text)
 
 
 def segment(text: str, protected: Sequence[tuple[int, int]] = ()) -> Units:
