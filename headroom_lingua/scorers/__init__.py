@@ -20,9 +20,16 @@ def _contrastive(**kwargs: Any) -> Scorer:
     return ContrastiveScorer.from_pretrained(**kwargs)
 
 
+def _classifier(name_or_path: str = "", **kwargs: Any) -> Scorer:
+    from .classifier.scorer import ClassifierScorer
+
+    return ClassifierScorer.from_pretrained(name_or_path, **kwargs)
+
+
 SCORERS: dict[str, Callable[..., Scorer]] = {
     "perplexity": _perplexity,
     "contrastive": _contrastive,  # question-aware; takes question=..., or use .conditioned(question)
+    "classifier": _classifier,  # a folder trained by `headroom-lingua train` (keep/drop p(keep))
     "random": lambda **kw: RandomScorer(seed=kw.get("seed", 0)),
     "position": lambda **kw: PositionScorer(),
     "length": lambda **kw: LengthScorer(),
