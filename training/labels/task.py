@@ -117,7 +117,7 @@ class TaskSource(LabelSource):
             logits = model(inputs_embeds=emb, use_cache=False).logits[0, -n_ref - 1:-1]  # (n_ref, vocab)
             nll = torch.nn.functional.cross_entropy(logits.float(), seq[0, -n_ref:], reduction="sum")
             (grad,) = torch.autograd.grad(-nll, emb)  # (1, t, d)
-        sal = (grad * emb).sum(-1)[0, shift:shift + len(ids)].abs()  # (len(ids),)
+        sal = (grad * emb.detach()).sum(-1)[0, shift:shift + len(ids)].abs()  # (len(ids),)
         return sal.float().cpu().numpy()
 
     def _leave_out(self, record: Record, units: Any, ids: list[int], off: np.ndarray, tail: list[int],
