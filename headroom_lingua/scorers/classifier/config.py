@@ -32,7 +32,8 @@ class ClassifierConfig:
             or ``first``. Units no token covers get the median unit score.
         threshold: the calibrated p(keep) above which a unit is kept at the training keep rate
             (``keep_mask``); None when uncalibrated. The compressor itself works to a budget.
-        max_question_tokens: a question longer than this is cut (from its start) before pairing.
+        max_question_tokens: a question longer than this is cut (from its start) before pairing;
+            it never takes more than half of what the window leaves beyond the stride.
     """
 
     window: int = 512
@@ -51,8 +52,6 @@ class ClassifierConfig:
             raise ConfigError(f"window={self.window} is too small; use at least 16 tokens")
         if not isinstance(self.stride, int) or isinstance(self.stride, bool) or not 0 <= self.stride < self.window // 2:
             raise ConfigError(f"stride must be an int in [0, window // 2), got {self.stride!r}")
-        if self.max_question_tokens > self.window // 2:
-            raise ConfigError(f"max_question_tokens={self.max_question_tokens} must be at most window // 2")
         if self.reduction not in REDUCTIONS:
             raise ConfigError(f"reduction={self.reduction!r} is not one of {list(REDUCTIONS)}")
         if self.threshold is not None and (isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float))

@@ -49,8 +49,9 @@ def encode_windows(tokenizer: Any, text: str, question: str | None = None, windo
     """
     kwargs = dict(max_length=window, stride=stride, return_overflowing_tokens=True,
                   return_offsets_mapping=True, padding=False)
-    if question:
-        question = trim_question(tokenizer, question, max_question_tokens)
+    if question:  # leave the text at least half the room beyond the stride and 3 special tokens
+        room = max(1, (window - 3 - stride) // 2)
+        question = trim_question(tokenizer, question, min(max_question_tokens, room))
         enc = tokenizer(question, text, truncation="only_second", **kwargs)
         text_seq = 1
     else:
