@@ -1,0 +1,158 @@
+"""Training runs on CPU with the tiny BERT: the folder loads and holds the budget, kill-and-resume is
+exact, head-only and LoRA folders load, the CLI reads YAML/JSON and flags."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from headroom_lingua import Compressor
+from headroom_lingua.scorers.classifier.scorer import ClassifierScorer
+from headroom_lingua_training.cli import main as train_main
+from headroom_lingua_training.config import TrainConfig
+from headroom_lingua_training.trainer import train
+
+from .helpers import assert_cut_from
+from .training_fixtures import tiny_encoder_dir, tiny_wordpiece  # noqa: F401
+
+SENTENCES = [
+    ("The quick brown fox jumps over the lazy dog.", "quick brown fox jumps lazy dog."),
+    ("User: can you help me with my order please?", "help my order?"),
+    ("Assistant: of course, what is the order number?", "order number?"),
+    ("The meeting moved to friday and the deadline is the report.", "meeting moved friday deadline report."),
+    ("Paris is the capital city of france and the river seine flows through paris.", "Paris capital france seine."),
+    ("The team budget was approved and revenue grew in q3.", "team budget approved revenue grew q3."),
+]
+PROMPT = " ".join(s for s, _ in SENTENCES) * 3
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    path = tmp_path / "data.jsonl"
+    rows = [{"text": f"{a} {SENTENCES[(i + 1) % 6][0]}", "compressed": f"{b} {SENTENCES[(i + 1) % 6][1]}"}
+            for i, (a, b) in enumerate(SENTENCES * 2)]
+    rows[3]["text"] = 3  # one bad record: reported and skipped
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _cfg(data_file, tmp_path, encoder, **kw):
+    base = dict(data=(str(data_file),), output=str(tmp_path / "run"), labels="alignment", backbone=str(encoder),
+                window=32, stride=8, max_question_tokens=8, batch_size=4, epochs=2, save_steps=2, lr=5e-3,
+                val_fraction=0.2, progress=False, device="cpu", seed=3)
+    return TrainConfig(**{**base, **kw})
+
+
+def _weights(folder):
+    from safetensors.torch import load_file
+
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_few_step_run_loads_and_holds_the_budget(data_file, tmp_path, tiny_encoder_dir):
+    logs = []
+    result = train(_cfg(data_file, tmp_path, tiny_encoder_dir), log=logs.append)
+    folder = result.model_dir
+    meta = json.loads((folder / "headroom_lingua.json").read_text())
+    assert meta["scorer"] == "classifier" and meta["weights"] == "full" and meta["window"] == 32
+    assert 0 <= meta["threshold"] <= 1 and meta["backbone"]["sha256"]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["architectures"][0].endswith("ForTokenClassification")
+    assert TrainConfig.from_dict(json.loads((folder / "train_config.json").read_text())).labels == "alignment"
+    metrics = result.metrics
+    assert metrics["data"]["rejected"] == {"wrong type": 1} and metrics["steps"] > 0
+    assert {"val_f1", "val_pred_keep_rate", "val_label_keep_rate"} <= set(metrics["epochs"][-1])
+    assert any("rejected" in line and "data.jsonl:4" in line for line in logs)
+    scorer = ClassifierScorer.from_pretrained(folder, device="cpu")
+    for rate in (0.3, 0.5):
+        r = Compressor(scorer).compress(PROMPT, rate=rate)
+        assert r.compressed_tokens <= r.budget
+        assert_cut_from(PROMPT, r)
+
+
+def test_kill_and_resume_gives_the_same_weights(data_file, tmp_path, tiny_encoder_dir):
+    whole = train(_cfg(data_file, tmp_path / "a", tiny_encoder_dir, epochs=3), log=lambda _: None)
+
+    def kill(step):
+        if step == 5:  # after the checkpoint at step 4, in the middle of an epoch
+            raise KeyboardInterrupt
+
+    cfg = _cfg(data_file, tmp_path / "b", tiny_encoder_dir, epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, on_step=kill, log=lambda _: None)
+    logs = []
+    resumed = train(cfg, log=logs.append)
+    assert any("resumed from" in line and "step 4" in line for line in logs)
+    a, b = _weights(whole.model_dir), _weights(resumed.model_dir)
+    assert a.keys() == b.keys()
+    assert all(bool((a[k] == b[k]).all()) for k in a)
+    assert whole.metrics["losses"] == resumed.metrics["losses"]
+
+
+@pytest.mark.parametrize("mode", ["head", "lora"])
+def test_head_only_and_lora_folders_are_small_and_load(data_file, tmp_path, tiny_encoder_dir, mode):
+    if mode == "lora":
+        pytest.importorskip("peft")
+    result = train(_cfg(data_file, tmp_path, tiny_encoder_dir, mode=mode, epochs=1), log=lambda _: None)
+    folder = result.model_dir
+    assert not (folder / "model.safetensors").exists()
+    expected = "head.safetensors" if mode == "head" else "adapter_model.safetensors"
+    assert (folder / expected).is_file()
+    scorer = ClassifierScorer.from_pretrained(folder, device="cpu")
+    r = Compressor(scorer).compress(PROMPT, rate=0.5)
+    assert r.compressed_tokens <= r.budget
+
+
+def test_head_only_refuses_a_different_backbone(data_file, tmp_path, tiny_encoder_dir):
+    from headroom_lingua.errors import ModelNotFoundError
+
+    folder = train(_cfg(data_file, tmp_path, tiny_encoder_dir, mode="head", epochs=1), log=lambda _: None).model_dir
+    meta = json.loads((folder / "headroom_lingua.json").read_text())
+    meta["backbone"]["sha256"] = "0" * 64
+    (folder / "headroom_lingua.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelNotFoundError, match="SHA-256"):
+        ClassifierScorer.from_pretrained(folder, device="cpu")
+
+
+def test_cli_yaml_config_and_flags(data_file, tmp_path, tiny_encoder_dir):
+    cfg = _cfg(data_file, tmp_path, tiny_encoder_dir, epochs=5).to_dict()
+    cfg.pop("version")
+    yaml_file = tmp_path / "run.yaml"
+    yaml_file.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in cfg.items()), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert train_main(["--config", str(yaml_file), "--epochs", "1", "--no-progress"], out, err) == 0, err.getvalue()
+    folder = tmp_path / "run" / "model"
+    assert out.getvalue().strip() == str(folder)
+    saved = json.loads((folder / "train_config.json").read_text())
+    assert saved["epochs"] == 1 and saved["window"] == 32  # the flag beat the file, the file beat the default
+
+
+def test_cli_errors_are_one_line(tmp_path, data_file):
+    err = io.StringIO()
+    assert train_main(["--data", str(data_file), "--mode", "everything"], io.StringIO(), err) == 1
+    assert err.getvalue().startswith("headroom-lingua train: error: mode='everything' is not one of")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    err = io.StringIO()
+    assert train_main(["--config", str(bad)], io.StringIO(), err) == 1
+    assert "bad.json: not valid json" in err.getvalue()
+    err = io.StringIO()
+    assert train_main(["--output", str(tmp_path / "x")], io.StringIO(), err) == 1
+    assert "no training data" in err.getvalue()
+
+
+def test_labels_only_and_add_train_parser(data_file, tmp_path, tiny_encoder_dir):
+    import argparse
+
+    from headroom_lingua_training.cli import add_train_parser
+
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["train", "--data", str(data_file), "--labels", "alignment", "--labels-only",
+                              "--output", str(tmp_path / "run"), "--no-progress"])
+    out = io.StringIO()
+    assert args.func(args, out, io.StringIO()) == 0
+    assert "labels in" in out.getvalue()
+    assert (tmp_path / "run" / "labels-alignment.md").is_file() and not (tmp_path / "run" / "model").exists()
