@@ -75,7 +75,8 @@ def export_model(cfg: TrainConfig, loop: Any, pointer: dict[str, Any], calib_rec
     (tmp / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
     report = {k: v for k, v in run.report.items() if k != "examples"}
     metrics = {"data": loaded.summary(), "data_fingerprint": loaded.fingerprint, "labels": report,
-               "label_seconds": run.seconds, "calibration": calibration, "steps": summary["step"],
+               "label_seconds": run.seconds, "label_tokens": run.tokens_labelled, "label_token_unit": run.token_unit,
+               "calibration": calibration, "steps": summary["step"],
                "train_tokens": summary["tokens"], "train_seconds": summary["seconds"],
                "train_tokens_per_s": summary["tokens"] / max(summary["seconds"], 1e-9),
                "epochs": summary["history"], "losses": summary["losses"]}

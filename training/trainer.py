@@ -63,8 +63,10 @@ def prepare_labels(cfg: TrainConfig, source: Any = None, log: Callable[[str], No
     source = source if source is not None else label_source(cfg)
     run = build_labels(loaded.records, source, cfg.cache_dir, cfg.label_batch_size, progress=cfg.progress)
     path = write_report(run, source.name, cfg.run_dir)
+    speed = f", {run.tokens_labelled / run.seconds:.0f} {run.token_unit}/s" if run.tokens_labelled else ""
     log(f"labels: keep rate {run.report['keep_rate']:.3f}, {run.report['labelled']} labelled, "
-        f"rejects {run.report['rejects']}; report {path}")
+        f"rejects {run.report['rejects']}; labelled {run.tokens_labelled} {run.token_unit} in this run "
+        f"in {run.seconds:.1f} s{speed}; report {path}")
     return loaded, run
 
 

@@ -53,6 +53,8 @@ class LabelRun:
     report: dict[str, Any]
     seconds: float  # time spent labelling in this run (0 when everything came from the cache)
     units_labelled: int  # units labelled in this run
+    tokens_labelled: int  # their size in the source's tokens (teacher tokens for LM sources)
+    token_unit: str
     cache_files: list[str]
 
 
@@ -88,7 +90,7 @@ def build_labels(records: Sequence[Record], source: LabelSource, cache_dir: str 
     done: dict[str, Labels] = cache.load() if cache else {}
     unique = list({r.fingerprint: r for r in records}.values())
     todo = [r for i, r in enumerate(unique) if i % count == index and r.fingerprint not in done]
-    start, units = time.perf_counter(), 0
+    start, units, tokens = time.perf_counter(), 0, 0
     bar = tqdm(total=len(todo), desc=f"labels:{source.name}", unit="rec", disable=not progress or not todo)
     for a in range(0, len(todo), batch_size):
         batch = todo[a:a + batch_size]
@@ -97,6 +99,7 @@ def build_labels(records: Sequence[Record], source: LabelSource, cache_dir: str 
         out = [made.get(r.fingerprint) or Labels(r.fingerprint, np.zeros(0, np.int8), reject=source.applies(r))
                for r in batch]
         units += sum(len(lab.keep) for lab in out)
+        tokens += sum(source.count_tokens(r) for r in ok)
         if cache:
             cache.append(out)
         done.update((lab.fingerprint, lab) for lab in out)
@@ -107,14 +110,15 @@ def build_labels(records: Sequence[Record], source: LabelSource, cache_dir: str 
         _barrier()
         done = cache.load() if cache else done
     wanted = {r.fingerprint: done[r.fingerprint] for r in records if r.fingerprint in done}
-    return LabelRun(wanted, label_report(records, wanted), seconds, units,
+    return LabelRun(wanted, label_report(records, wanted), seconds, units, tokens, source.token_unit,
                     [str(p) for p in cache.files()] if cache else [])
 
 
 def write_report(run: LabelRun, source: str, folder: str | os.PathLike) -> Path:
     path = Path(folder) / f"labels-{source}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_markdown(source, run.report, run.seconds, run.units_labelled), encoding="utf-8")
+    text = report_markdown(source, run.report, run.seconds, run.tokens_labelled, run.token_unit)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -66,6 +66,12 @@ class LabelSource(abc.ABC):
         """None if this source can label ``record``, else the reason it cannot."""
         return None
 
+    def count_tokens(self, record: Record) -> int:
+        """The size of ``record`` for throughput figures: units here, teacher tokens for LM sources."""
+        return len(units_of(record))
+
+    token_unit = "units"
+
     def cache_key(self) -> str:
         blob = json.dumps({"source": self.name, **self.params()}, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:10]

@@ -51,13 +51,13 @@ def label_report(records: Sequence[Record], labels: dict[str, Labels], examples:
 
 
 def report_markdown(source: str, report: dict[str, Any], seconds: float | None = None,
-                    units: int | None = None) -> str:
+                    units: int | None = None, unit: str = "units") -> str:
     lines = [f"# Labels: {source}", "",
              f"- records: {report['records']}, labelled: {report['labelled']}, units: {report['units']}",
              f"- keep rate: {report['keep_rate']:.3f}"]
     if seconds is not None and units:
-        lines.append(f"- labelling time this run: {seconds:.1f} s for {units} units "
-                     f"({units / max(seconds, 1e-9):.0f} units/s)")
+        lines.append(f"- labelling time this run: {seconds:.1f} s for {units} {unit} "
+                     f"({units / max(seconds, 1e-9):.0f} {unit}/s)")
     lines.append(f"- rejects: {report['rejects'] or 'none'}")
     lines += ["", "| units per record | records |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in report["length_histogram"].items()]

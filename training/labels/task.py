@@ -69,6 +69,11 @@ class TaskSource(LabelSource):
             self._scorer = load_teacher(self.model, self.device, self.dtype, self.max_tokens, self.batch_size)
         return self._scorer
 
+    token_unit = "teacher tokens"
+
+    def count_tokens(self, record: Record) -> int:
+        return len(self.scorer.counter.encode(record.text)[0])
+
     def params(self) -> dict[str, Any]:
         model = self.model if isinstance(self.model, str) else getattr(self.model, "model_name", "scorer")
         return {"model": str(model), "keep_rate": self.keep_rate, "method": self.method,
