@@ -30,6 +30,7 @@ class Args:
     repeats: int = 3
     device: str = "cpu"
     dtype: str = "auto"
+    threads: int = 0
 
 
 def make_prompt(n_tokens: int) -> str:
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     args = Args(**vars(parser.parse_args(argv)))
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from headroom_lingua import Compressor
     from headroom_lingua.scorers.classifier.scorer import ClassifierScorer
 

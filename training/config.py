@@ -63,6 +63,7 @@ class TrainConfig:
     save_steps: int = _f(200, "checkpoint every this many steps (and at each epoch end)")
     seed: int = _f(0, "seed of the split, the shuffling and the head")
     device: str = _f("auto", "cpu, cuda, mps or auto")
+    threads: int = _f(0, "torch CPU threads per process (0: torch's default)")
     bf16: str = _f("auto", "bf16 mixed precision: auto (on CUDA), yes or no")
     on_bad: str = _f("skip", "bad records: skip (reported) or raise")
     max_records: int = _f(0, "use at most this many records (0: all)")
@@ -79,7 +80,7 @@ class TrainConfig:
         for name in ("label_batch_size", "epochs", "batch_size", "window", "save_steps", "lora_r", "lora_alpha",
                      "max_question_tokens"):
             _int(name, getattr(self, name), 1)
-        for name in ("max_steps", "patience", "seed", "max_records", "stride"):
+        for name in ("max_steps", "patience", "seed", "max_records", "stride", "threads"):
             _int(name, getattr(self, name), 0)
         if not 0 < self.keep_rate < 1:
             raise ConfigError(f"keep_rate must be in (0, 1), got {self.keep_rate!r}")

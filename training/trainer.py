@@ -242,6 +242,10 @@ def train(cfg: TrainConfig, source: Any = None, on_step: Callable[[int], None] |
     from .checkpoint import restore
     from .export import export_model
 
+    if cfg.threads:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
     loaded, run = prepare_labels(cfg, source, log)
     if cfg.labels_only:
         return None
