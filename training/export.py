@@ -67,6 +67,7 @@ def export_model(cfg: TrainConfig, loop: Any, pointer: dict[str, Any], calib_rec
     ccfg = ccfg.replace(threshold=min(1.0, max(0.0, calibration["threshold"])))
     out = cfg.run_dir / "model"
     tmp = Path(tempfile.mkdtemp(dir=cfg.run_dir, prefix=".model-"))
+    tmp.chmod(0o755)  # mkdtemp makes it private
     _save_weights(model, cfg.mode, tmp)
     loop.tokenizer.save_pretrained(tmp)
     meta = {"scorer": "classifier", **ccfg.to_dict(), "weights": cfg.mode, "backbone": pointer,

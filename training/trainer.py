@@ -191,6 +191,9 @@ class _Loop:
             if st.step_in_epoch >= len(batches):
                 self.end_epoch()
                 save_checkpoint(self.acc, self.model, cfg.run_dir, st)
+        if st.step_in_epoch and not st.stopped and (not st.history or st.history[-1]["step"] != st.step):
+            self.end_epoch(final=True)  # max_steps ended the run inside an epoch: validate that state too
+            save_checkpoint(self.acc, self.model, cfg.run_dir, st)
         bar.close()
         return st.to_dict()
 
@@ -214,9 +217,11 @@ class _Loop:
         bar.update(1)
         bar.set_postfix(loss=f"{value:.4f}", tok_s=f"{st.tokens / max(st.seconds, 1e-9):.0f}")
 
-    def end_epoch(self) -> None:
+    def end_epoch(self, final: bool = False) -> None:
+        """Validate, log, track the best epoch and early stopping; ``final``: a part-epoch at the end."""
         st = self.state
-        metrics = {"epoch": st.epoch, "step": st.step, "train_loss": float(np.mean(st.losses[-self.steps_per_epoch:]))}
+        recent = st.losses[-(st.step_in_epoch or self.steps_per_epoch):] or [float("nan")]
+        metrics = {"epoch": st.epoch, "step": st.step, "train_loss": float(np.mean(recent))}
         if self.val_ex:
             metrics.update(self.validate())
         metrics["tokens_per_s"] = st.tokens / max(st.seconds, 1e-9)
@@ -230,8 +235,9 @@ class _Loop:
         else:
             st.bad_epochs += 1
             st.stopped = bool(self.cfg.patience) and st.bad_epochs >= self.cfg.patience
-        st.epoch += 1
-        st.step_in_epoch = 0
+        if not final:
+            st.epoch += 1
+            st.step_in_epoch = 0
 
 
 def train(cfg: TrainConfig, source: Any = None, on_step: Callable[[int], None] | None = None,
