@@ -34,6 +34,10 @@ from .labels import build_labels, make_source, write_report
 from .modeling import build_model
 
 
+def _quiet(line: str) -> None:
+    """The log of processes other than the main one."""
+
+
 @dataclasses.dataclass
 class TrainResult:
     model_dir: Path
@@ -52,7 +56,18 @@ def label_source(cfg: TrainConfig) -> Any:
     return make_source(cfg.labels, **kw)
 
 
-def prepare_labels(cfg: TrainConfig, source: Any = None, log: Callable[[str], None] = print) -> tuple[Any, Any]:
+def make_accelerator(cfg: TrainConfig) -> Any:
+    """The run's ``Accelerator`` (made before labelling, so that labels are sharded the same way)."""
+    import torch
+    from accelerate import Accelerator
+
+    bf16 = cfg.bf16 == "yes" or (cfg.bf16 == "auto" and torch.cuda.is_available() and cfg.device != "cpu")
+    cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
+    return Accelerator(cpu=cpu, mixed_precision="bf16" if bf16 else "no")
+
+
+def prepare_labels(cfg: TrainConfig, source: Any = None, log: Callable[[str], None] = print,
+                   shard: tuple[int, int] | None = None) -> tuple[Any, Any]:
     """(loaded data, label run) for the config; the label report is written to the run folder."""
     loaded = load_records(list(cfg.data), on_bad=cfg.on_bad)
     if cfg.max_records:
@@ -61,7 +76,8 @@ def prepare_labels(cfg: TrainConfig, source: Any = None, log: Callable[[str], No
     for bad in loaded.rejected[:10]:
         log(f"  rejected {bad}")
     source = source if source is not None else label_source(cfg)
-    run = build_labels(loaded.records, source, cfg.cache_dir, cfg.label_batch_size, progress=cfg.progress)
+    run = build_labels(loaded.records, source, cfg.cache_dir, cfg.label_batch_size, progress=cfg.progress,
+                       shard=shard)
     path = write_report(run, source.name, cfg.run_dir)
     speed = f", {run.tokens_labelled / run.seconds:.0f} {run.token_unit}/s" if run.tokens_labelled else ""
     log(f"labels: keep rate {run.report['keep_rate']:.3f}, {run.report['labelled']} labelled, "
@@ -96,15 +112,13 @@ def _epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.nd
 class _Loop:
     """One training run's moving parts (kept together so each method stays short)."""
 
-    def __init__(self, cfg: TrainConfig, train_ex: list[Example], val_ex: list[Example], model: Any,
+    def __init__(self, cfg: TrainConfig, acc: Any, train_ex: list[Example], val_ex: list[Example], model: Any,
                  tokenizer: Any, log: Callable[[str], None]):
         import torch
-        from accelerate import Accelerator
         from transformers import get_linear_schedule_with_warmup
 
         self.cfg, self.train_ex, self.val_ex, self.tokenizer, self.log = cfg, train_ex, val_ex, tokenizer, log
-        bf16 = cfg.bf16 == "yes" or (cfg.bf16 == "auto" and torch.cuda.is_available() and cfg.device != "cpu")
-        self.acc = Accelerator(cpu=cfg.device == "cpu", mixed_precision="bf16" if bf16 else "no")
+        self.acc = acc
         self.weights = torch.tensor(class_weights(train_ex, cfg.class_weight), dtype=torch.float32)
         self.steps_per_epoch = math.ceil(len(train_ex) / cfg.batch_size)
         total = cfg.epochs * self.steps_per_epoch
@@ -252,7 +266,10 @@ def train(cfg: TrainConfig, source: Any = None, on_step: Callable[[int], None] |
         import torch
 
         torch.set_num_threads(cfg.threads)
-    loaded, run = prepare_labels(cfg, source, log)
+    acc = make_accelerator(cfg)
+    if not acc.is_main_process:
+        log = _quiet
+    loaded, run = prepare_labels(cfg, source, log, shard=(acc.process_index, acc.num_processes))
     if cfg.labels_only:
         return None
     train_recs, val_recs = split_records(loaded.records, run.labels, cfg.val_fraction)
@@ -261,8 +278,9 @@ def train(cfg: TrainConfig, source: Any = None, on_step: Callable[[int], None] |
     model, tokenizer, pointer = build_model(cfg)
     train_ex = _examples(tokenizer, train_recs, run.labels, cfg)
     val_ex = _examples(tokenizer, val_recs, run.labels, cfg)
-    log(f"windows: {len(train_ex)} train ({len(train_recs)} records), {len(val_ex)} validation ({len(val_recs)})")
-    loop = _Loop(cfg, train_ex, val_ex, model, tokenizer, log)
+    log(f"windows: {len(train_ex)} train ({len(train_recs)} records), {len(val_ex)} validation ({len(val_recs)}); "
+        f"{acc.num_processes} process(es), {acc.distributed_type}")
+    loop = _Loop(cfg, acc, train_ex, val_ex, model, tokenizer, log)
     ckpt = latest_checkpoint(cfg.run_dir) if cfg.resume else None
     if ckpt is not None:
         loop.state = restore(loop.acc, ckpt)

@@ -62,9 +62,11 @@ def shard_of() -> tuple[int, int]:
     """(process index, process count) under ``accelerate launch``/torchrun; (0, 1) otherwise."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return 0, 1
+    import torch
     from accelerate import PartialState  # lazy: only a sharded run needs accelerate
 
-    state = PartialState()
+    # Without cpu=True on a machine with no accelerator, accelerate would not join the processes.
+    state = PartialState(cpu=not torch.cuda.is_available())
     return state.process_index, state.num_processes
 
 
