@@ -47,6 +47,7 @@ class TrainConfig:
     lora_r: int = _f(8, "LoRA rank")
     lora_alpha: int = _f(16, "LoRA alpha")
     lora_dropout: float = _f(0.1, "LoRA dropout")
+    dropout: float = _f(-1.0, "set every dropout of the model to this probability (<0: the backbone's own)")
     epochs: int = _f(3, "passes over the training windows")
     max_steps: int = _f(0, "stop after this many optimiser steps in all (0: no limit)")
     batch_size: int = _f(16, "windows per optimiser step, over all processes")
@@ -94,6 +95,8 @@ class TrainConfig:
                 float(self.class_weight)
             except ValueError:
                 raise ConfigError(f"class_weight must be auto, none or a number, got {self.class_weight!r}") from None
+        if self.dropout >= 1:
+            raise ConfigError(f"dropout must be below 1 (or < 0 to keep the backbone's), got {self.dropout!r}")
         if self.stride >= self.window // 2:
             raise ConfigError(f"stride={self.stride} must be below window // 2 = {self.window // 2}")
 

@@ -29,6 +29,10 @@ def build_model(cfg: TrainConfig) -> tuple[Any, Any, dict[str, Any]]:
     limit = getattr(model.config, "max_position_embeddings", None)
     if limit is not None and cfg.window > limit:
         raise ConfigError(f"window={cfg.window} exceeds the backbone's {limit} positions; use --window {limit} or less")
+    if cfg.dropout >= 0:
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = cfg.dropout
     if cfg.mode == "head":
         for name, param in model.named_parameters():
             param.requires_grad = name.startswith("classifier.")
