@@ -156,3 +156,32 @@ def test_labels_only_and_add_train_parser(data_file, tmp_path, tiny_encoder_dir)
     assert args.func(args, out, io.StringIO()) == 0
     assert "labels in" in out.getvalue()
     assert (tmp_path / "run" / "labels-alignment.md").is_file() and not (tmp_path / "run" / "model").exists()
+
+
+def test_max_steps_inside_an_epoch_still_validates(data_file, tmp_path, tiny_encoder_dir):
+    result = train(_cfg(data_file, tmp_path, tiny_encoder_dir, epochs=3, max_steps=4), log=lambda _: None)
+    history = result.metrics["epochs"]
+    assert result.metrics["steps"] == 4 and history[-1]["step"] == 4 and "val_f1" in history[-1]
+
+
+def test_dropout_override(data_file, tmp_path, tiny_encoder_dir):
+    import torch
+
+    from headroom_lingua_training.modeling import build_model
+
+    model, _, pointer = build_model(_cfg(data_file, tmp_path, tiny_encoder_dir, dropout=0.0))
+    assert all(m.p == 0.0 for m in model.modules() if isinstance(m, torch.nn.Dropout))
+    assert pointer["path"] == str(tiny_encoder_dir.resolve()) and len(pointer["sha256"]) == 64
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"labels": "gold"}, "labels='gold'"), ({"keep_rate": 1.0}, "keep_rate"), ({"stride": 300}, "stride=300"),
+    ({"class_weight": "heavy"}, "class_weight"), ({"epochs": 0}, "epochs"), ({"dropout": 1.0}, "dropout"),
+])
+def test_train_config_is_validated(bad, match):
+    from headroom_lingua.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(data=("x.jsonl",), **bad)
+    with pytest.raises(ConfigError, match="unknown config field"):
+        TrainConfig.from_dict({"data": ["x"], "learning_rate": 1})
