@@ -185,3 +185,35 @@ def test_train_config_is_validated(bad, match):
         TrainConfig(data=("x.jsonl",), **bad)
     with pytest.raises(ConfigError, match="unknown config field"):
         TrainConfig.from_dict({"data": ["x"], "learning_rate": 1})
+
+
+@pytest.mark.slow
+def test_sigkill_and_rerun_gives_the_same_weights(data_file, tmp_path, tiny_encoder_dir):
+    """A real kill (SIGKILL, mid-run, possibly mid-write) of the command, then the same command again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def command(out):
+        return [sys.executable, "-m", "headroom_lingua_training", "--data", str(data_file), "--labels", "alignment",
+                "--backbone", str(tiny_encoder_dir), "--window", "32", "--stride", "8", "--max-question-tokens", "8",
+                "--batch-size", "4", "--epochs", "40", "--patience", "0", "--save-steps", "2", "--lr", "5e-3",
+                "--device", "cpu", "--seed", "3", "--no-progress", "--output", str(out)]
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(command(tmp_path / "a"), check=True, env=env, capture_output=True)
+    proc = subprocess.Popen(command(tmp_path / "b"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        done = list((tmp_path / "b" / "checkpoints").glob("step-*/trainer_state.json"))
+        if any(int(p.parent.name[5:]) >= 20 for p in done):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    again = subprocess.run(command(tmp_path / "b"), env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "resumed from" in again.stderr
+    a, b = _weights(tmp_path / "a" / "model"), _weights(tmp_path / "b" / "model")
+    assert all(bool((a[k] == b[k]).all()) for k in a)
