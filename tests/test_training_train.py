@@ -217,3 +217,21 @@ def test_sigkill_and_rerun_gives_the_same_weights(data_file, tmp_path, tiny_enco
     assert again.returncode == 0 and "resumed from" in again.stderr
     a, b = _weights(tmp_path / "a" / "model"), _weights(tmp_path / "b" / "model")
     assert all(bool((a[k] == b[k]).all()) for k in a)
+
+
+def test_token_labels_follow_the_words_and_skip_the_question(tiny_wordpiece):
+    import numpy as np
+
+    from headroom_lingua_training.data import Record
+    from headroom_lingua_training.features import record_examples
+    from headroom_lingua_training.labels.base import Labels
+
+    rec = Record("Hello, wörld revenues", "t:1", question="what grew?")
+    labels = Labels(rec.fingerprint, np.array([1, 0, 1, 0], np.int8))  # Hello , wörld revenues
+    (ex,) = record_examples(tiny_wordpiece, rec, labels, window=32, stride=8, max_question_tokens=8)
+    tokens = tiny_wordpiece.convert_ids_to_tokens(ex.ids.tolist())
+    got = {t: int(l) for t, l in zip(tokens, ex.labels)}
+    assert got["hello"] == 1 and got[","] == 0 and got["world"] == 1 and got["revenue"] == 0 and got["##s"] == 0
+    assert got["[CLS]"] == got["[SEP]"] == got["what"] == got["grew"] == -100
+    with pytest.raises(ValueError, match="3 labels for 4 units"):
+        record_examples(tiny_wordpiece, rec, Labels(rec.fingerprint, np.array([1, 0, 1], np.int8)), 32, 8, 8)

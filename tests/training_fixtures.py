@@ -18,14 +18,24 @@ SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 @pytest.fixture(scope="session")
-def tiny_wordpiece(tmp_path_factory):
-    """A BertTokenizerFast on a ~140-entry vocabulary (lowercases and strips accents like MiniLM's)."""
+def tiny_wordpiece():
+    """A BERT-style WordPiece tokenizer on a ~150-entry vocabulary; like MiniLM's it lowercases and
+    strips accents. (Built with ``tokenizers``: transformers 5 ignores a ``vocab_file`` argument.)"""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertTokenizerFast
 
-    folder = tmp_path_factory.mktemp("tiny-wordpiece")
-    vocab = SPECIAL + PUNCT + list("abcdefghijklmnopqrstuvwxyz0123456789") + PIECES + sorted(set(WORDS))
-    (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    return BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True, strip_accents=True)
+    vocab = list(dict.fromkeys(SPECIAL + PUNCT + list("abcdefghijklmnopqrstuvwxyz0123456789") + PIECES
+                               + sorted(set(WORDS))))
+    ids = {w: i for i, w in enumerate(vocab)}
+    tok = Tokenizer(models.WordPiece(vocab=ids, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", ids["[CLS]"]), ("[SEP]", ids["[SEP]"])])
+    tok.decoder = decoders.WordPiece()
+    return BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                             sep_token="[SEP]", mask_token="[MASK]", do_lower_case=True)
 
 
 @pytest.fixture(scope="session")
