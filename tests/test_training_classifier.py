@@ -112,3 +112,22 @@ def test_a_long_question_is_cut_to_fit(tiny_classifier):
     question = "what is the order number please " * 40
     scores = tiny_classifier.conditioned(question).score(segment(LONG))
     assert np.isfinite(scores).all()
+
+
+def test_token_probabilities_land_on_their_own_words(tiny_classifier, tiny_wordpiece, monkeypatch):
+    """p(keep) = 1 exactly on the tokens of 'fox' (and 'wörld', read as 'world'): across windows, only
+    the units holding those words score 1."""
+    targets = {tiny_wordpiece.convert_tokens_to_ids(t) for t in ("fox", "world")}
+
+    def fake_probs(windows):
+        return [np.isin(ids, list(targets)).astype(np.float64) for ids, _ in windows]
+
+    monkeypatch.setattr(tiny_classifier, "window_probs", fake_probs)
+    for scorer in (tiny_classifier, tiny_classifier.conditioned("what is the order number?")):
+        monkeypatch.setattr(scorer, "window_probs", fake_probs)
+        units = segment(LONG)
+        scores = scorer.score(units)
+        words = [LONG[s:e] for s, e in units.spans()]
+        hot = {w for w, sc in zip(words, scores) if sc == 1.0}
+        assert hot == {"fox", "wörld"}
+        assert all(sc == 0.0 for w, sc in zip(words, scores) if w not in hot)
