@@ -102,8 +102,12 @@ def test_from_pretrained_reads_the_folder_settings(tiny_encoder_dir, tmp_path):
     shutil.copytree(tiny_encoder_dir, folder)
     meta = {"scorer": "classifier", **ClassifierConfig(window=64, stride=16, threshold=0.4).to_dict(), "weights": "full"}
     (folder / "headroom_lingua.json").write_text(json.dumps(meta))
-    scorer = SCORERS["classifier"](name_or_path=str(folder), device="cpu")
+    from headroom_lingua.config import CompressionConfig
+
+    scorer = SCORERS["classifier"](name_or_path=str(folder), device="cpu", config=CompressionConfig())
     assert scorer.classifier_config.window == 64 and scorer.classifier_config.threshold == 0.4
+    own = SCORERS["classifier"](name_or_path=str(folder), device="cpu", config=ClassifierConfig(window=48, stride=8))
+    assert own.classifier_config.window == 48
     with pytest.raises(FileNotFoundError, match="not a classifier folder"):
         ClassifierScorer.from_pretrained(tmp_path)
 

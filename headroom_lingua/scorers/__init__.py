@@ -20,10 +20,13 @@ def _contrastive(**kwargs: Any) -> Scorer:
     return ContrastiveScorer.from_pretrained(**kwargs)
 
 
-def _classifier(name_or_path: str = "", **kwargs: Any) -> Scorer:
+def _classifier(name_or_path: str = "", config: Any = None, **kwargs: Any) -> Scorer:
+    from .classifier.config import ClassifierConfig
     from .classifier.scorer import ClassifierScorer
 
-    return ClassifierScorer.from_pretrained(name_or_path, **kwargs)
+    # A CompressionConfig (what callers such as the eval harness pass) belongs to the Compressor.
+    own = config if isinstance(config, ClassifierConfig) else None
+    return ClassifierScorer.from_pretrained(name_or_path, config=own, **kwargs)
 
 
 SCORERS: dict[str, Callable[..., Scorer]] = {
