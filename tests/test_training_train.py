@@ -235,3 +235,35 @@ def test_token_labels_follow_the_words_and_skip_the_question(tiny_wordpiece):
     assert got["[CLS]"] == got["[SEP]"] == got["what"] == got["grew"] == -100
     with pytest.raises(ValueError, match="3 labels for 4 units"):
         record_examples(tiny_wordpiece, rec, Labels(rec.fingerprint, np.array([1, 0, 1], np.int8)), 32, 8, 8)
+
+
+def test_teacher_labels_with_questions_train_end_to_end(tmp_path, tiny_encoder_dir, tiny_model, tiny_tokenizer):
+    from headroom_lingua.config import CompressionConfig
+    from headroom_lingua.scorers.perplexity import PerplexityScorer
+    from headroom_lingua_training.labels.teacher import TeacherSource
+
+    teacher = PerplexityScorer(tiny_model, tiny_tokenizer, CompressionConfig(reduction="sum", window=64, overlap=8))
+    path = tmp_path / "qa.jsonl"
+    rows = [{"text": f"{a} {b}", "question": "what is the order number?"} for (a, _), (b, _) in
+            zip(SENTENCES, SENTENCES[1:] + SENTENCES[:1])]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = TrainConfig(data=(str(path),), output=str(tmp_path / "run"), labels="teacher", keep_rate=0.4,
+                      backbone=str(tiny_encoder_dir), window=32, stride=8, max_question_tokens=8, batch_size=4,
+                      epochs=1, val_fraction=0.2, progress=False, device="cpu")
+    result = train(cfg, source=TeacherSource(teacher, keep_rate=0.4), log=lambda _: None)
+    assert result.metrics["labels"]["keep_rate"] == pytest.approx(0.4, abs=0.05)
+    scorer = ClassifierScorer.from_pretrained(result.model_dir, device="cpu").conditioned("what is the order number?")
+    r = Compressor(scorer).compress(PROMPT, rate=0.4)
+    assert r.compressed_tokens <= r.budget
+
+
+def test_importing_the_training_package_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, headroom_lingua_training.cli, headroom_lingua_training.labels, "
+            "headroom_lingua_training.config, headroom_lingua.scorers.classifier; "
+            "heavy = [m for m in ('torch', 'accelerate', 'transformers', 'peft', 'datasets') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
