@@ -130,7 +130,7 @@ def test_rejects_are_cached_and_reported(tmp_path):
     rep = run.report
     assert rep["rejects"] == {"no 'compressed' field": 1} and rep["labelled"] == 3
     assert 0 < rep["keep_rate"] < 1 and sum(rep["length_histogram"].values()) == 3
-    assert "~~The~~" in rep["examples"][0]["rendered"]
+    assert rep["examples"][0]["rendered"].startswith("~~The quick brown~~ fox jumps ~~over the lazy dog.~~ Revenue")
     md = write_report(run, "alignment", tmp_path).read_text()
     assert "keep rate" in md and "no 'compressed' field" in md
     line = json.loads(LabelCache(tmp_path, "alignment", make_source("alignment").cache_key()).path.read_text().splitlines()[-1])

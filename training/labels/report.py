@@ -14,15 +14,24 @@ BINS = (0, 16, 64, 256, 1024, 4096)
 
 
 def render_example(record: Record, labels: Labels, max_chars: int = 600) -> str:
-    """The record's text with dropped words struck through (``~~word~~``)."""
+    """The record's text with each run of dropped words struck through (``~~dropped words~~``)."""
     units = units_of(record)
-    parts, pos = [], 0
+    parts, pos, run_start = [], 0, None
+    text = record.text
     for (s, e), keep in zip(units.spans(), labels.keep.tolist()):
         if s >= max_chars:
             break
-        parts.append(record.text[pos:s])
-        parts.append(record.text[s:e] if keep else f"~~{record.text[s:e]}~~")
+        if keep and run_start is not None:  # close the run of dropped words before this gap
+            parts.append(f"~~{text[run_start:pos]}~~")
+            run_start = None
+        if keep:
+            parts.append(text[pos:e])
+        elif run_start is None:
+            parts.append(text[pos:s])
+            run_start = s
         pos = e
+    if run_start is not None:
+        parts.append(f"~~{text[run_start:pos]}~~")
     return "".join(parts).replace("\n", " ")
 
 
