@@ -69,6 +69,8 @@ SCORER_KINDS: dict[str, ScorerKind] = {
                              f"{_P}.perplexity:PerplexityConfig", "causal-LM self-information (LLMLingua)"),
     "contrastive": ScorerKind("contrastive", f"{_P}.contrastive:ContrastiveScorer", "causal-lm",
                               f"{_P}.perplexity:PerplexityConfig", "question-conditioned surprisal (LongLLMLingua)"),
+    "classifier": ScorerKind("classifier", f"{_P}.classifier.scorer:ClassifierScorer", "token-classifier",
+                             f"{_P}.classifier.config:ClassifierConfig", "keep/drop token classifier (LLMLingua-2 style)"),
     "random": ScorerKind("random", f"{_P}.baselines:RandomScorer", description="seeded random drop (a floor)"),
     "position": ScorerKind("position", f"{_P}.baselines:PositionScorer", description="keeps a prefix (truncation)"),
     "length": ScorerKind("length", f"{_P}.baselines:LengthScorer", description="longer units first (a fake)"),

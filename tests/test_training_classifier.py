@@ -1,0 +1,141 @@
+"""The classifier scorer on a tiny random BERT: config, windows, offsets into the original, budget."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from headroom_lingua import Compressor
+from headroom_lingua.errors import ConfigError
+from headroom_lingua.scorers.classifier import ClassifierConfig
+from headroom_lingua.scorers.classifier.scorer import ClassifierScorer
+from headroom_lingua.scorers.classifier.windows import encode_windows
+from headroom_lingua.engine.segment import segment
+
+from .helpers import assert_cut_from
+from .training_fixtures import tiny_classifier, tiny_encoder_dir, tiny_wordpiece  # noqa: F401
+
+LONG = ("The quick brown fox jumps over the lazy dog. Revenue grew to 4.2 in q3! Héllo wörld 🙂 日本. "
+        "User: can you help me with my order? Assistant: of course, what is the order number?\n") * 6
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"window": 8}, "too small"), ({"stride": 300}, "stride"), ({"reduction": "median"}, "reduction"),
+    ({"threshold": 1.5}, "threshold"), ({"batch_size": 0}, "batch_size"),
+])
+def test_config_is_validated(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        ClassifierConfig(**bad)
+
+
+def test_config_round_trip_and_version():
+    cfg = ClassifierConfig(threshold=0.61, reduction="max")
+    assert ClassifierConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="version 9"):
+        ClassifierConfig.from_dict({**cfg.to_dict(), "version": 9})
+
+
+def test_windows_cover_every_text_token_once(tiny_wordpiece):
+    w = encode_windows(tiny_wordpiece, LONG, window=32, stride=8)
+    assert len(w) > 5 and all(len(ids) <= 32 for ids in w.ids)
+    firsts = np.concatenate([s[n] for s, n in zip(w.spans, w.new)])
+    whole = tiny_wordpiece(LONG, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    assert [tuple(x) for x in firsts.tolist()] == [tuple(x) for x in whole]  # each token scored once, in order
+    q = encode_windows(tiny_wordpiece, LONG, "what is the order number?", window=32, stride=8, max_question_tokens=8)
+    assert len(q) > len(w)  # the question takes room in every window
+    assert all((s[:, 0] == -1).sum() >= 3 for s in q.spans)  # [CLS] q [SEP] ... [SEP] are not text
+
+
+def test_scores_are_probabilities_for_every_unit(tiny_classifier):
+    units = segment(LONG)
+    scores = tiny_classifier.score(units)
+    assert scores.shape == (len(units),) and np.isfinite(scores).all()
+    assert ((scores >= 0) & (scores <= 1)).all()
+    batch = tiny_classifier.score_batch([units, segment("hello world"), segment(LONG[:50])])
+    assert np.allclose(batch[0], scores, atol=1e-5)  # batching does not change a prompt's scores
+    asked = tiny_classifier.conditioned("what is the order number?").score(units)
+    assert asked.shape == scores.shape and not np.allclose(asked, scores)
+
+
+def test_spans_point_into_the_original_never_decoded(tiny_classifier, tiny_wordpiece):
+    text = "Héllo WÖRLD café 🙂🙂 naïve"
+    w = encode_windows(tiny_wordpiece, text, window=32, stride=8)
+    pieces = [text[s:e] for s, e in w.spans[0][w.new[0]].tolist()]
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")  # accents, case and emoji intact
+    assert tiny_classifier.score(segment(text)).shape == (len(segment(text)),)
+
+
+def test_units_without_tokens_get_the_median(tiny_classifier):
+    units = segment("a b c")
+    tiny_classifier.classifier_config = tiny_classifier.classifier_config.replace(reduction="first")
+    assert tiny_classifier.score(units).shape == (3,)
+    assert tiny_classifier.score(segment("   ")).shape == (0,)
+
+
+def test_compress_holds_the_budget_in_cl100k(tiny_classifier):
+    assert tiny_classifier.counter is None
+    compressor = Compressor(tiny_classifier)
+    for rate in (0.3, 0.5, 0.8):
+        r = compressor.compress(LONG, rate=rate)
+        assert r.tokenizer == "cl100k"
+        assert r.compressed_tokens <= r.budget
+        assert r.compressed_tokens >= 0.9 * r.budget
+        assert_cut_from(LONG, r)
+
+
+def test_keep_mask_uses_the_calibrated_threshold(tiny_classifier):
+    units = segment(LONG)
+    with pytest.raises(ValueError, match="no calibrated threshold"):
+        tiny_classifier.keep_mask(units)
+    scores = tiny_classifier.score(units)
+    tiny_classifier.classifier_config = tiny_classifier.classifier_config.replace(threshold=float(np.median(scores)))
+    assert tiny_classifier.keep_mask(units).mean() == pytest.approx(0.5, abs=0.1)
+
+
+def test_from_pretrained_reads_the_folder_settings(tiny_encoder_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "clf"
+    shutil.copytree(tiny_encoder_dir, folder)
+    meta = {"scorer": "classifier", **ClassifierConfig(window=64, stride=16, threshold=0.4).to_dict(), "weights": "full"}
+    (folder / "headroom_lingua.json").write_text(json.dumps(meta))
+    from headroom_lingua import Compressor
+    from headroom_lingua.scorers import load_scorer
+
+    scorer = load_scorer(str(folder), device="cpu")  # the registry picks the kind from the folder
+    assert isinstance(scorer, ClassifierScorer)
+    assert scorer.classifier_config.window == 64 and scorer.classifier_config.threshold == 0.4
+    assert isinstance(Compressor.from_pretrained(str(folder), device="cpu").scorer, ClassifierScorer)
+    own = load_scorer(str(folder), device="cpu", config=ClassifierConfig(window=48, stride=8))
+    assert own.classifier_config.window == 48
+    overridden = load_scorer(str(folder), device="cpu", config={"window": 32, "stride": 8})  # as the harness passes
+    assert overridden.classifier_config.window == 32 and overridden.classifier_config.threshold == 0.4
+    with pytest.raises(FileNotFoundError, match="not a classifier folder"):
+        ClassifierScorer.from_pretrained(tmp_path)
+
+
+def test_a_long_question_is_cut_to_fit(tiny_classifier):
+    question = "what is the order number please " * 40
+    scores = tiny_classifier.conditioned(question).score(segment(LONG))
+    assert np.isfinite(scores).all()
+
+
+def test_token_probabilities_land_on_their_own_words(tiny_classifier, tiny_wordpiece, monkeypatch):
+    """p(keep) = 1 exactly on the tokens of 'fox' (and 'wörld', read as 'world'): across windows, only
+    the units holding those words score 1."""
+    targets = {tiny_wordpiece.convert_tokens_to_ids(t) for t in ("fox", "world")}
+
+    def fake_probs(windows):
+        return [np.isin(ids, list(targets)).astype(np.float64) for ids, _ in windows]
+
+    monkeypatch.setattr(tiny_classifier, "window_probs", fake_probs)
+    for scorer in (tiny_classifier, tiny_classifier.conditioned("what is the order number?")):
+        monkeypatch.setattr(scorer, "window_probs", fake_probs)
+        units = segment(LONG)
+        scores = scorer.score(units)
+        words = [LONG[s:e] for s, e in units.spans()]
+        hot = {w for w, sc in zip(words, scores) if sc == 1.0}
+        assert hot == {"fox", "wörld"}
+        assert all(sc == 0.0 for w, sc in zip(words, scores) if w not in hot)
