@@ -26,8 +26,8 @@ BUGS = [
     ("documents: the budget search counts the prompt without the question",
      "headroom_lingua/frontends/documents/compress.py",
      "            return job.assemble(t for t in (texts[pos[i]] for i in order) if t.strip())\n",
-     "            return assemble(job.instruction, (t for t in (texts[pos[i]] for i in order) if t.strip()), None,"
-     " job.cfg.separator)\n"),
+     "            return job.cfg.separator.join(([job.instruction] if job.instruction is not None else [])"
+     " + [t for t in (texts[pos[i]] for i in order) if t.strip()])\n"),
     ("messages: a compressed message loses its keys other than role and content",
      "headroom_lingua/frontends/messages/compress.py", "    out = copy.deepcopy(dict(msg))\n",
      "    out = {k: v for k, v in copy.deepcopy(dict(msg)).items() if k in ('role', 'content')}\n"),
