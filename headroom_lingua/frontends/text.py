@@ -17,9 +17,10 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, find_protected, fit, joined,
-                      render, resolve_budget, segment, unit_costs)
+from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, render,
+                      resolve_budget, unit_costs)
 from ..loading import Backend
+from .prepare import prepare_units, prioritised
 from ..result import CompressionResult, make_result
 
 
@@ -42,7 +43,7 @@ def _plan(backend: Backend, text: str, rate: float | None, target_tokens: int | 
     budget = resolve_budget(len(starts), rate, target_tokens)
     if budget >= len(starts):
         return _Plan(text, len(starts), budget)
-    return _Plan(text, len(starts), budget, segment(text, find_protected(text, backend.config.protect, force)), starts)
+    return _Plan(text, len(starts), budget, prepare_units(text, backend.config.protect, force), starts)
 
 
 def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
@@ -57,7 +58,7 @@ def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
 
 def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCounter) -> CompressionResult:
     units = plan.units
-    [keep], used = fit([units], [scores], plan.budget, counter, joined([units], counter, "".join),
+    [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, joined([units], counter, "".join),
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
