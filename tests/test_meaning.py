@@ -171,3 +171,15 @@ def test_config_lines_stay_balanced(lines, indent, rate, seed):
     for line in r.text.splitlines():
         if line.strip() in lines:
             assert _balanced(line.strip())
+
+
+def test_units_explain_every_decision():
+    r = Compressor(LengthScorer(), tokenizer="cl100k").compress(MEETING, rate=0.5)
+    units = r.units()
+    assert all(MEETING[u.start:u.end] == u.text for u in units)
+    whys = {u.why for u in units}
+    assert {"linked", "protected:numbers", "protected:labels", "kept", "dropped"} <= whys, whys
+    kept_text = [u.text for u in units if u.kept]
+    assert "Dana owns the idempotency fix" in kept_text and "$48.6 million" in kept_text
+    assert all(u.kept == any(ks <= u.start and u.end <= ke for ks, ke in r.kept) for u in units)
+    assert Compressor(LengthScorer(), tokenizer="cl100k").compress("short", rate=1.0).units() == ()

@@ -16,6 +16,7 @@ from typing import Sequence, TextIO
 from ..errors import HeadroomLinguaError
 from . import compress, messages, models
 from .compress import DIM_RED, read_jsonl_documents, show
+from .console import quiet
 
 PLUGIN_GROUP = "headroom_lingua.cli"
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    quiet(getattr(args, "verbose", False))
     try:
         return args.func(args, stdout, stderr)
     except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:

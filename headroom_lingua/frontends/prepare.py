@@ -19,13 +19,14 @@ import regex
 
 from ..engine import Units, find_protected, segment
 from ..engine.protect import LINKERS, merge_spans
-from ..structure.code_lines import code_line_groups
 
 _FIRST_PERSON = regex.compile(r"(?:I|[Ww]e)\b")
 
 def prepare_units(text: str, protect: Sequence[str], force: Iterable = ()) -> Units:
     """``segment`` with the protected spans of ``protect`` and ``force``, code-line groups, and the
     spans of the linkers named in ``protect`` (``engine.protect.LINKERS``) as linked units."""
+    from ..structure.code_lines import code_line_groups  # lazily: the structure package is wide
+
     linked = merge_spans(s for name in protect if name in LINKERS for s in LINKERS[name](text))
     return segment(text, find_protected(text, protect, force), code_line_groups(text), linked)
 

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Any, Iterable, Sequence
 
@@ -20,8 +21,9 @@ import numpy as np
 from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, render,
                       resolve_budget, unit_costs)
 from ..loading import Backend
+from .explain import explain_units
 from .prepare import prepare_units, prioritised
-from ..result import CompressionResult, make_result
+from ..result import CompressionResult, make_result, with_explainer
 
 
 @dataclasses.dataclass
@@ -56,13 +58,16 @@ def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
     return dict(zip(todo, scored))
 
 
-def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCounter) -> CompressionResult:
+def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCounter,
+            force: tuple = ()) -> tuple[CompressionResult, Any]:
+    """The result, and the function that explains it unit by unit (``result.units()``)."""
     units = plan.units
     [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, joined([units], counter, "".join),
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
-    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name)
+    explainer = functools.partial(explain_units, units, scores, keep, backend.config.protect, force)
+    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name), explainer
 
 
 def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | None = None,
@@ -83,10 +88,12 @@ def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | No
     results = []
     for i, plan in enumerate(plans):
         t0 = time.perf_counter()
+        explainer = None
         if plan.units is None:
             result = make_result(plan.text, plan.original, plan.original,
                                  [(0, len(plan.text))] if plan.text.strip() else [], 0.0, plan.budget, counter.name)
         else:
-            result = _finish(backend, plan, scores[i], counter)
-        results.append(dataclasses.replace(result, seconds=per_prompt + time.perf_counter() - t0))
+            result, explainer = _finish(backend, plan, scores[i], counter, force)
+        result = dataclasses.replace(result, seconds=per_prompt + time.perf_counter() - t0)
+        results.append(with_explainer(result, explainer) if explainer is not None else result)
     return results
