@@ -17,10 +17,12 @@ if ! python -c "import torch" 2>/dev/null; then
 fi
 # Options (comma-separated): eval-data = the evaluation harness's Python extras and public data
 # sets (what the test suite needs); eval = eval-data plus the target LLM's weights; peers = llmlingua;
-# integrations = langchain-core and llama-index-core (their tests skip without them).
+# integrations = langchain-core and llama-index-core (their tests skip without them);
+# dataset = datasets and accelerate for `compress-dataset` (eval-data includes it).
 want=",${1:-},"
 extras="dev"
-case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval" ;; esac
+case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval,dataset" ;; esac
+case "$want" in *,dataset,*) extras="$extras,dataset" ;; esac
 case "$want" in *,peers,*) extras="$extras,peers" ;; esac
 case "$want" in *,integrations,*) extras="$extras,langchain,llamaindex" ;; esac
 python -m pip install -q -e ".[${extras}]"
