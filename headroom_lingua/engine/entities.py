@@ -39,6 +39,10 @@ _NOT_NAMES = frozenset(
 _VERBS = (r"(?:owns?|will|'ll|shall|takes?|took|handles?|leads?|drives?|is\s+on|is\s+taking|is\s+handling|"
           r"is\s+responsible\s+for|(?:needs?|has|have)\s+to|should|must|is\s+going\s+to|are\s+going\s+to|"
           r"follows?\s+up|reviews?|sends?|fix(?:es)?|ships?|picks?\s+up|is\s+assigned|gets?)")
+# A capitalised word the text does not otherwise use as a name ("Congress will ...") is an owner
+# only with a verb of ownership, not with any "will" or "should".
+_STRONG = regex.compile(r"\s*(?:owns?|takes?\s+on|handles?|leads?|is\s+on|is\s+responsible\s+for|is\s+assigned|"
+                        r"follows?\s+up|picks?\s+up)\b")
 _CLAUSE_END = regex.compile(r",(?!\s?\d)|[;!?\n]|\.(?!\d)|\s(?:and|but)\s(?=@|\p{Lu})")
 
 
@@ -71,15 +75,18 @@ def entity_spans(text: str) -> list[Span]:
 
 
 def commitment_spans(text: str) -> list[Span]:
-    """Clauses in which an owner (a name from ``entity_names``, any other capitalised name, "I" or
-    "we") takes something on, from the owner to the end of the clause (a comma, semicolon,
+    """Clauses in which an owner (a name from ``entity_names``, "I" or "we", or any other
+    capitalised name with a verb of ownership such as "owns") takes something on, from the owner to the end of the clause (a comma, semicolon,
     sentence end, line end, or "and" before another name)."""
     names = entity_names(text)
     owners = [regex.escape(n) for n in sorted(names, key=len, reverse=True)] + [r"\p{Lu}\p{Ll}+", "I", "[Ww]e"]
     pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?\s*{_VERBS}\b)")
     spans = []
     for m in pattern.finditer(text):
-        if m.group() in _NOT_NAMES and m.group() not in ("I", "We"):
+        word = m.group()
+        if word in _NOT_NAMES and word not in ("I", "We"):
+            continue
+        if word not in names and word not in ("I", "We", "we") and not _STRONG.match(text, m.end()):
             continue
         end = _CLAUSE_END.search(text, m.end() + 1)
         stop = end.start() if end else len(text)
