@@ -104,6 +104,8 @@ def _wants_documents(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     check_args(args)
     if _wants_documents(args):
+        if args.explain:
+            raise InputError("--explain explains plain-text compression; leave out --question, --instruction and --docs")
         return _run_documents(args, stdout, stderr)
     paths = expand_inputs(args.files)
     if len(paths) > 1 and not args.output:
