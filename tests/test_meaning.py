@@ -105,18 +105,19 @@ def test_a_question_mark_goes_with_its_words():
 
 
 def _clause_has_kept_word(u, keep, i) -> bool:
-    """Independent oracle for a closing mark at unit i: a kept droppable word back to the
-    previous closing-mark run or line start, or no droppable word there at all."""
+    """Independent oracle for a closing mark at unit i: walking back to the previous run of
+    closing marks or the line start, a kept droppable word, or no droppable word at all."""
     text, j, words, kept = u.text, i - 1, 0, 0
+
+    def is_mark(k):
+        return all(c in ".,;:!?)]}…" for c in text[u.starts[k]:u.ends[k]])
+
     while j >= 0:
-        piece = text[u.starts[j]:u.ends[j]]
-        is_mark = all(c in ".,;:!?)]}…" for c in piece)
-        next_is_mark = all(c in ".,;:!?)]}…" for c in text[u.starts[j + 1]:u.ends[j + 1]])
-        if is_mark and not (j + 1 < i and next_is_mark) and j + 1 <= i - 1 or (is_mark and j == i - 1 and False):
+        if is_mark(j) and not is_mark(j + 1):  # the end of an earlier run of marks
             break
         if "\n" in text[u.ends[j]:u.starts[j + 1]]:
             break
-        if any(c.isalnum() for c in piece) and not u.protected[j]:
+        if any(c.isalnum() for c in text[u.starts[j]:u.ends[j]]) and not u.protected[j]:
             words, kept = words + 1, kept + int(keep[j])
         j -= 1
     return words == 0 or kept > 0

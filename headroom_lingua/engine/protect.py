@@ -139,7 +139,8 @@ unit that is kept or dropped whole and ranked above every other droppable unit (
 what it holds, names and numbers included, goes with it when the budget cannot hold it)."""
 
 
-def _force_spans(text: str, force: Iterable) -> list[Span]:
+def force_spans(text: str, force: Iterable) -> list[Span]:
+    """Spans of ``force`` items: strings match literally, compiled patterns as regexes."""
     spans: list[Span] = []
     for item in as_force(force):
         if isinstance(item, str):
@@ -158,7 +159,7 @@ def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> l
         if name not in PROTECTORS:
             raise ConfigError(f"unknown protector {name!r}; built-in protectors are {list(PROTECTORS)}")
         spans.extend(PROTECTORS[name](text))
-    spans.extend(_force_spans(text, force))
+    spans.extend(force_spans(text, force))
     return merge_spans(spans)
 
 

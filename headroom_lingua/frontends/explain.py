@@ -26,9 +26,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..engine import Units
-from ..engine.protect import PROTECTORS
+from ..engine.protect import PROTECTORS, force_spans
 from ..engine.punctuation import orphan_marks
-from ..engine.protect import _force_spans  # noqa: PLC2701  (the same matching as protection)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +48,7 @@ class UnitInfo:
 def _protector_names(units: Units, protect: Sequence[str], force: Iterable) -> list[str]:
     """For each unit, the first protector (or ``force``) whose span overlaps it, else ""."""
     names = [""] * len(units)
-    sources = [(n, PROTECTORS[n]) for n in protect if n in PROTECTORS] + [("force", lambda t: _force_spans(t, force))]
+    sources = [(n, PROTECTORS[n]) for n in protect if n in PROTECTORS] + [("force", lambda t: force_spans(t, force))]
     todo = set(np.flatnonzero(units.protected).tolist())
     for name, find in sources:
         if not todo:
