@@ -31,9 +31,9 @@ SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens"
 
 
 def _builtin_protectors() -> tuple[str, ...]:
-    from .engine.protect import PROTECTORS
+    from .engine.protect import LINKERS, PROTECTORS
 
-    return tuple(PROTECTORS)
+    return tuple(PROTECTORS) + tuple(LINKERS)
 
 
 @dataclasses.dataclass(frozen=True, init=False)

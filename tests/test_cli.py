@@ -46,7 +46,7 @@ def test_show_colours_dropped_text():
 
 
 def test_show_flag(tiny_model_dir, monkeypatch):
-    code, out, err = run(["compress", "--rate", "0.5", "--show", "--model", str(tiny_model_dir)],
+    code, out, err = run(["compress", "--rate", "0.5", "--show", "--color", "always", "--model", str(tiny_model_dir)],
                          stdin=TEXT, monkeypatch=monkeypatch)
     assert code == 0 and DIM_RED in out and "tokens (budget" in err
 

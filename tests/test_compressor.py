@@ -15,6 +15,7 @@ from headroom_lingua.engine.protect import find_protected
 from headroom_lingua.engine.inputs import resolve_budget
 from headroom_lingua.engine.render import render
 from headroom_lingua.engine.segment import segment
+from headroom_lingua.frontends.prepare import prepare_units
 from headroom_lingua.scorers import LengthScorer, PositionScorer, RandomScorer
 
 from .helpers import assert_cut_from
@@ -44,7 +45,7 @@ def check_invariants(comp: Compressor, text: str, budget_kw: dict) -> None:
         # Only legitimate when the protected text alone is over the budget.
         original = counter.count(text)
         budget = resolve_budget(original, budget_kw.get("rate"), budget_kw.get("target_tokens"))
-        units = segment(text, find_protected(text, comp.config.protect))
+        units = prepare_units(text, comp.config.protect)
         assert counter.count(render(units, units.protected)[0]) > budget, "BudgetError with room for protected text"
         return
     if not text.strip():  # documented passthrough: empty or whitespace-only text, counted as nothing
@@ -58,9 +59,15 @@ def check_invariants(comp: Compressor, text: str, budget_kw: dict) -> None:
     assert counter.count(r.text) == r.compressed_tokens
     assert_cut_from(text, r)
     r.text.encode("utf-8")
+    units = prepare_units(text, comp.config.protect)
+    linked = [(s, e) for s, e, p in zip(units.starts, units.ends, units.priority if units.priority is not None
+                                        else np.zeros(len(units), bool)) if p]
     for s, e in find_protected(text, comp.config.protect):
-        if text[s:e].strip():
+        # The one exception, tested in test_meaning.py: a span inside a linked clause goes with the clause.
+        if text[s:e].strip() and not any(ls <= s and e <= le for ls, le in linked):
             assert any(ks <= s and e <= ke for ks, ke in r.kept), f"protected {text[s:e]!r} was cut"
+    for s, e in linked:  # a linked clause is kept whole or dropped whole
+        assert any(ks <= s and e <= ke for ks, ke in r.kept) or not any(ks < e and s < ke for ks, ke in r.kept)
     assert comp.compress(text, **budget_kw) .text == r.text  # deterministic
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from headroom_lingua import CompressionConfig, ConfigError, PerplexityConfig
-from headroom_lingua.engine.protect import PROTECTORS
+from headroom_lingua.engine.protect import LINKERS, PROTECTORS
 
 
 def test_defaults_turn_every_protector_on_and_round_trip(tmp_path):
     cfg = CompressionConfig()
-    assert cfg.protect == tuple(PROTECTORS)
+    assert cfg.protect == tuple(PROTECTORS) + tuple(LINKERS)
     path = tmp_path / "c.json"
     cfg.replace(on_overflow="drop", protect=("numbers",), protect_share=0.5).save(path)
     loaded = CompressionConfig.load(path)

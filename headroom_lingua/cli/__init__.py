@@ -1,7 +1,7 @@
 """The ``headroom-lingua`` command line. Library errors become one line on stderr and exit 1.
 
-Subcommands: ``compress`` (compress.py), ``compress-messages`` (messages.py), ``models``
-(models.py), and whatever installed packages register under the ``headroom_lingua.cli`` entry-point
+Subcommands: ``compress`` (compress.py), ``compress-messages`` (messages.py),
+``compress-dataset`` (dataset.py), ``models`` (models.py), and whatever installed packages register under the ``headroom_lingua.cli`` entry-point
 group (the evaluation harness registers ``eval``, training registers ``train``): the core never
 imports them.
 """
@@ -14,8 +14,9 @@ from importlib.metadata import entry_points
 from typing import Sequence, TextIO
 
 from ..errors import HeadroomLinguaError
-from . import compress, messages, models
+from . import compress, dataset, messages, models
 from .compress import DIM_RED, read_jsonl_documents, show
+from .console import quiet
 
 PLUGIN_GROUP = "headroom_lingua.cli"
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     compress.add_parser(sub)
     models.add_parser(sub)
     messages.add_parser(sub)
+    dataset.add_parser(sub)
     for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         try:
             register = ep.load()
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    quiet(getattr(args, "verbose", False))
     try:
         return args.func(args, stdout, stderr)
     except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:

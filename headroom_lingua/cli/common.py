@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from typing import Any
 
-from ..errors import HeadroomLinguaError, InputError
+from ..errors import HeadroomLinguaError
 from ..models import DEFAULT_MODEL
 
 
-def read_input(path: str) -> str:
-    """A file's text (UTF-8), or stdin for ``-``; errors name the file."""
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+def read_input(path: str, encoding: str = "utf-8") -> str:
+    """A file's text, or stdin for ``-``; a decoding error names the file and the byte offset."""
+    from .inputs import read_text
+
+    return read_text(path, encoding)
 
 
 def add_budget_arguments(parser: argparse.ArgumentParser, what: str = "tokens") -> None:
@@ -33,6 +28,16 @@ def add_budget_arguments(parser: argparse.ArgumentParser, what: str = "tokens") 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"scorer model name or folder (default {DEFAULT_MODEL})")
     parser.add_argument("--device", default="auto", help="cpu, cuda, mps or auto")
+    add_console_arguments(parser)
+
+
+def add_console_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true", help="show library warnings and progress bars")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour in --show (auto: on a terminal, unless NO_COLOR is set)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: for long inputs on a terminal)")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of the input files (default utf-8)")
 
 
 def force_items(args: argparse.Namespace) -> list[Any]:

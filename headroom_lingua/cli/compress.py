@@ -1,37 +1,49 @@
-"""``headroom-lingua compress``: a prompt from a file or stdin; with ``--question``,
+"""``headroom-lingua compress``: prompts from files, glob patterns or stdin; with ``--question``,
 ``--instruction`` or ``--docs``, question-aware multi-document compression.
 
-``--docs`` reads one document per line: a JSON string, or an object with a ``"text"`` string.
+One input prints to stdout (or ``-o FILE``); several need ``--output DIR``, which mirrors their
+paths. ``--docs`` reads a JSONL file (one document per line: a JSON string, or an object with a
+``"text"`` string) or every file under a folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from typing import Sequence, TextIO
 
 from ..errors import InputError
 from .common import add_budget_arguments, add_model_arguments, compressor, force_items, read_input, summary
+from .console import progress_bar, use_color, wants_progress
+from .inputs import document_files, expand_inputs, output_paths
+from .validate import check_args
 
 DIM_RED, RESET = "\033[2;31m", "\033[0m"
 
 
-def show(text: str, kept: Sequence[tuple[int, int]]) -> str:
-    """The original text with dropped parts in dim red (whitespace left uncoloured)."""
+def show(text: str, kept: Sequence[tuple[int, int]], color: bool = True) -> str:
+    """The original text with dropped parts in dim red (whitespace left uncoloured), or without
+    colour marked ``[-like this-]``."""
     out, pos = [], 0
+    mark = (lambda m: f"{DIM_RED}{m.group()}{RESET}") if color else (lambda m: f"[-{m.group()}-]")
+    pattern = r"\S+" if color else r"\S+(?:[ \t]+\S+)*"
     for s, e in list(kept) + [(len(text), len(text))]:
         if s > pos:
-            out.append(re.sub(r"\S+", lambda m: f"{DIM_RED}{m.group()}{RESET}", text[pos:s]))
+            out.append(re.sub(pattern, mark, text[pos:s]))
         out.append(text[s:e])
         pos = e
     return "".join(out)
 
 
-def read_jsonl_documents(path: str) -> list[str]:
-    """Documents from a JSONL file: each non-blank line a JSON string or an object with "text"."""
+def read_jsonl_documents(path: str, encoding: str = "utf-8") -> list[str]:
+    """Documents from a JSONL file (each non-blank line a JSON string or an object with "text"),
+    or every file under a folder (one document each)."""
+    if os.path.isdir(path):
+        return [read_input(p, encoding) for p in document_files(path)]
     docs = []
-    for n, line in enumerate(read_input(path).splitlines(), start=1):
+    for n, line in enumerate(read_input(path, encoding).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -51,7 +63,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from ..rankers import RANKERS
 
     c = sub.add_parser("compress", help="compress a prompt (a file, or stdin)")
-    c.add_argument("file", nargs="?", default="-", help="input file; '-' or nothing reads stdin")
+    c.add_argument("files", nargs="*", default=["-"], metavar="FILE",
+                   help="input files or glob patterns ('docs/**/*.md'); '-' or nothing reads stdin")
+    dest = c.add_mutually_exclusive_group()
+    dest.add_argument("-o", "--output-file", metavar="FILE", help="write the compressed text here (one input)")
+    dest.add_argument("--output", metavar="DIR", help="write each input's output under DIR (several inputs)")
     add_budget_arguments(c)
     add_model_arguments(c)
     c.add_argument("--force", action="append", metavar="TEXT", help="keep this text verbatim (repeatable)")
@@ -66,11 +82,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")
+    out.add_argument("--explain", nargs="?", const="table", choices=("table", "jsonl"),
+                     help="each unit's text, span, score, kept flag and why, as a table (default) or JSON lines")
     g = c.add_argument_group("question-aware and multi-document compression")
     g.add_argument("--question", help="the question; kept verbatim at the end, documents ranked against it")
     g.add_argument("--instruction", help="an instruction; kept verbatim at the start")
-    g.add_argument("--docs", metavar="FILE.jsonl", help="documents, one per line (a JSON string or {\"text\": ...}); "
-                   "without it the input file is one document")
+    g.add_argument("--docs", metavar="FILE.jsonl|DIR", help="documents, one per line (a JSON string or "
+                   "{\"text\": ...}), or a folder whose files are the documents; without it the input file is one")
     g.add_argument("--order", choices=ORDERS, help="order of the kept documents (default: original)")
     g.add_argument("--ranker", choices=sorted(RANKERS), help="document ranker (default: question perplexity)")
     g.add_argument("--relevance-gap", type=float, metavar="G", help="also drop documents whose relevance is more "
@@ -84,25 +102,64 @@ def _wants_documents(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    check_args(args)
     if _wants_documents(args):
+        if args.explain:
+            raise InputError("--explain explains plain-text compression; leave out --question, --instruction and --docs")
         return _run_documents(args, stdout, stderr)
-    text = read_input(args.file)
-    result = compressor(args).compress(text, rate=args.rate, target_tokens=args.target_tokens,
-                                       tokenizer=args.tokenizer, force=force_items(args))
-    if args.json:
+    paths = expand_inputs(args.files)
+    if len(paths) > 1 and not args.output:
+        raise InputError(f"{len(paths)} inputs: pass --output DIR (only one input goes to stdout or -o FILE)")
+    targets = output_paths(paths, args.output) if args.output else [args.output_file]
+    comp = compressor(args)
+    for path, target in zip(paths, targets):
+        text = read_input(path, args.encoding)
+        with progress_bar(wants_progress(args.progress, len(text), stderr) and text.strip() != "", stderr, len(text)):
+            result = comp.compress(text, rate=args.rate, target_tokens=args.target_tokens,
+                                   tokenizer=args.tokenizer, force=force_items(args))
+        if target is None:
+            _print(args, text, result, stdout, stderr)
+            continue
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        with open(target, "w", encoding=args.encoding) as fh:
+            fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n" if args.json else result.text)
+        if len(paths) > 1 or args.show:
+            stderr.write(f"{path} -> {target}: " + summary(result))
+    return 0
+
+
+def explain_lines(result, fmt: str) -> list[str]:
+    """``result.units()`` as JSON lines or as a table (kept, why, score, span, text)."""
+    units = result.units()
+    if fmt == "jsonl":
+        return [json.dumps(u.to_dict(), ensure_ascii=False) for u in units]
+    rows = [f"{'kept':<5} {'why':<20} {'score':>8} {'span':>15}  text"]
+    rows += [f"{'yes' if u.kept else 'no':<5} {u.why:<20} {u.score:>8.3f} {f'{u.start}-{u.end}':>15}  {u.text!r}"
+             for u in units]
+    return rows
+
+
+def _print(args: argparse.Namespace, text: str, result, stdout: TextIO, stderr: TextIO) -> None:
+    if args.explain:
+        stdout.write("\n".join(explain_lines(result, args.explain)) + "\n")
+        stderr.write(summary(result))
+    elif args.json:
         stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     elif args.show:
-        stdout.write(show(text, result.kept) + "\n")
+        kept = [(u.start, u.end) for u in result.units() if u.kept] or result.kept  # the same data as --explain
+        stdout.write(show(text, kept, use_color(args.color, stdout)) + "\n")
         stderr.write(summary(result))
     else:
         stdout.write(result.text + ("" if result.text.endswith("\n") else "\n"))
-    return 0
 
 
 def _run_documents(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from ..frontends.documents import compress_documents
 
-    docs = read_jsonl_documents(args.docs) if args.docs else [read_input(args.file)]
+    paths = expand_inputs(args.files)
+    if len(paths) > 1:
+        raise InputError("question-aware compression takes one input: pass several documents with --docs")
+    docs = read_jsonl_documents(args.docs, args.encoding) if args.docs else [read_input(paths[0], args.encoding)]
     result = compress_documents(docs, question=args.question, instruction=args.instruction, rate=args.rate,
                                 target_tokens=args.target_tokens, tokenizer=args.tokenizer,
                                 model=compressor(args), force=force_items(args), ranker=args.ranker,

@@ -8,6 +8,7 @@ import json
 from typing import Any, TextIO
 
 from ..errors import InputError
+from .validate import check_args
 from .common import add_budget_arguments, add_model_arguments, compressor, read_input, summary
 
 
@@ -25,8 +26,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from ..frontends.messages import compress_messages
 
+    check_args(args)
     try:
-        data = json.loads(read_input(args.file))
+        data = json.loads(read_input(args.file, args.encoding))
     except ValueError as exc:
         raise InputError(f"{args.file}: not valid JSON ({exc})") from None
     body = data if isinstance(data, dict) else None

@@ -168,6 +168,20 @@ def _hf_counter(name_or_path: str) -> HFTokenCounter:
     return HFTokenCounter(AutoTokenizer.from_pretrained(path), name_or_path)
 
 
+def check_tokenizer_name(name: str) -> None:
+    """Raise ``ConfigError`` unless ``name`` is a tokenizer name that works (nothing is loaded).
+
+    >>> check_tokenizer_name("gpt-4o")
+    """
+    from ..models import MODELS
+
+    if name.lower() in CL100K_ALIASES or name.lower() in O200K_ALIASES or name in MODELS:
+        return
+    if not os.path.isdir(os.path.expanduser(name)):
+        raise ConfigError(f"unknown tokenizer {name!r}; tokenizer names that work are "
+                          f"{tokenizer_names()}, or pass a local tokenizer folder")
+
+
 def get_counter(tokenizer: Any) -> TokenCounter:
     """A counter for ``"cl100k"``, ``"o200k"`` (and their aliases), a registered model name, a local
     tokenizer folder, a Hugging Face tokenizer object, or an object that already is a ``TokenCounter``.
@@ -176,15 +190,11 @@ def get_counter(tokenizer: Any) -> TokenCounter:
     'o200k'
     """
     if isinstance(tokenizer, str):
+        check_tokenizer_name(tokenizer)
         if tokenizer.lower() in CL100K_ALIASES:
             return _cl100k()
         if tokenizer.lower() in O200K_ALIASES:
             return _o200k()
-        from ..models import MODELS
-
-        if tokenizer not in MODELS and not os.path.isdir(os.path.expanduser(tokenizer)):
-            raise ConfigError(f"unknown tokenizer {tokenizer!r}; tokenizer names that work are "
-                              f"{tokenizer_names()}, or pass a local tokenizer folder")
         return _hf_counter(tokenizer)
     if isinstance(tokenizer, TokenCounter):
         return tokenizer

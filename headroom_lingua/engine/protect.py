@@ -21,7 +21,9 @@ import numpy as np
 import regex
 
 from ..errors import ConfigError
+from .entities import commitment_spans, entity_spans
 from .inputs import as_force
+from .quantities import quantity_spans
 
 Span = tuple[int, int]
 
@@ -89,14 +91,15 @@ def _in_runs(pattern: regex.Pattern, signal: regex.Pattern, unless: str = "") ->
 
 
 def _numbers(text: str) -> list[Span]:
-    spans = []
+    """Numbers, and with them their currency, magnitude, unit or date (``quantities``)."""
+    spans = quantity_spans(text)
     for m in _NUMBER.finditer(text):
         s, e = m.span()
         while e > s and text[e - 1] in ",.:/_-":  # trailing sentence punctuation is not part of it
             e -= 1
         if e > s:
             spans.append((s, e))
-    return spans
+    return merge_spans(spans)
 
 
 def _urls(text: str) -> list[Span]:
@@ -155,11 +158,20 @@ PROTECTORS: dict[str, Callable[[str], list[Span]]] = {
     "json": _json_objects,
     "tags": _regex_spans(_TAG, ("<",)),
     "labels": _regex_spans(_LABEL),  # line-initial speaker/field labels: "user:", "Q:", "[10:02] Ann:"
+    "entities": entity_spans,  # names the text uses: speaker names, @handles, repeated capitalised names
 }
 """Built-in protectors by name, all on by default."""
 
+LINKERS: dict[str, Callable[[str], list[Span]]] = {
+    "commitments": commitment_spans,  # "Dana owns the idempotency fix": owner, verb and object whole
+}
+"""Built-in linkers by name, on by default and switched off like protectors: each span becomes one
+unit that is kept or dropped whole and ranked above every other droppable unit (not protected:
+what it holds, names and numbers included, goes with it when the budget cannot hold it)."""
 
-def _force_spans(text: str, force: Iterable) -> list[Span]:
+
+def force_spans(text: str, force: Iterable) -> list[Span]:
+    """Spans of ``force`` items: strings match literally, compiled patterns as regexes."""
     spans: list[Span] = []
     for item in as_force(force):
         if isinstance(item, str):
@@ -173,10 +185,12 @@ def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> l
     """Sorted, merged protected spans from the named built-in protectors and ``force`` items."""
     spans: list[Span] = []
     for name in protect:
+        if name in LINKERS:
+            continue
         if name not in PROTECTORS:
             raise ConfigError(f"unknown protector {name!r}; built-in protectors are {list(PROTECTORS)}")
         spans.extend(PROTECTORS[name](text))
-    spans.extend(_force_spans(text, force))
+    spans.extend(force_spans(text, force))
     return merge_spans(spans)
 
 

@@ -10,6 +10,7 @@ whitespace gaps around it collapse into one gap built only from original charact
 - across lines, the line breaks of the gap that had the most of them, followed by the
   indentation of the line the next kept unit sits on (so layout survives);
 - at the start of the text, the text's own leading whitespace; at the end, its trailing one.
+A punctuation mark whose clause lost all its words goes too (see ``punctuation``).
 The result is therefore always a subsequence of the input.
 
 Example:
@@ -28,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import regex
 
+from .punctuation import orphan_marks
 from .segment import Units
 
 _BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -83,11 +85,13 @@ def _break_counts(units: Units) -> tuple[np.ndarray, np.ndarray]:
 
 
 def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
-    """The compressed text and the kept character spans (runs of adjacent kept units)."""
+    """The compressed text and the kept character spans (runs of adjacent kept units). A
+    punctuation mark whose words were all dropped is dropped too (``punctuation``)."""
     text, n = units.text, len(units)
     keep = np.asarray(keep, dtype=bool)
     if n == 0 or keep.all():
         return text, ([(int(units.starts[0]), int(units.ends[-1]))] if n else [])
+    keep = orphan_marks(units, keep, _break_counts(units)[0] > 0)
     idx = np.flatnonzero(keep)
     if not len(idx):
         return "", []

@@ -44,6 +44,7 @@ class Units:
     starts: np.ndarray  # (n,) int64, increasing
     ends: np.ndarray  # (n,) int64, ends[i] <= starts[i + 1]
     protected: np.ndarray  # (n,) bool
+    priority: np.ndarray | None = None  # (n,) bool: linked clauses, ranked above other droppable units
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -131,20 +132,47 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
     return fast if fast is not None else _regex_units(text)
 
 
-def segment(text: str, protected: Sequence[tuple[int, int]] = ()) -> Units:
-    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit."""
+def segment(text: str, protected: Sequence[tuple[int, int]] = (), groups: Sequence[tuple[int, int]] = (),
+            linked: Sequence[tuple[int, int]] = ()) -> Units:
+    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit.
+    Each of ``groups`` (sorted, disjoint spans: a line of code) becomes one unit too, kept or
+    dropped whole; it is protected when it overlaps a protected span. Each of ``linked`` (sorted,
+    disjoint: a clause that states who does what) becomes one unprotected unit with
+    ``priority`` set, protected spans inside it included: it goes whole or not at all, and front
+    ends rank it above every other droppable unit.
+
+    Example:
+        >>> u = segment("Dana owns the fix. Ok.", protected=[(0, 4)], linked=[(0, 17)])
+        >>> [u.text[s:e] for s, e in zip(u.starts, u.ends)], u.priority.tolist(), u.protected.tolist()
+        (['Dana owns the fix', '.', 'Ok', '.'], [True, False, False, False], [False, False, False, False])
+    """
     starts, ends = _base_units(text)
     is_protected = np.zeros(len(starts), dtype=bool)
-    if not len(protected) or not len(starts):
-        return Units(text, starts, ends, is_protected)
-    prot = np.asarray(protected, dtype=np.int64).reshape(-1, 2)
-    # Unit index range [first, last] overlapping each protected span.
+    starts, ends, is_protected = _merge(starts, ends, is_protected, protected, True)
+    starts, ends, is_protected = _merge(starts, ends, is_protected, groups, False)
+    if not len(linked):
+        return Units(text, starts, ends, is_protected, np.zeros(len(starts), dtype=bool))
+    old_starts = starts
+    starts, ends, priority = _merge(starts, ends, np.zeros(len(starts), dtype=bool), linked, True)
+    # A linked unit is not protected; every other unit keeps its own flag (found by its start).
+    flags = is_protected[np.searchsorted(old_starts, starts)] & ~priority
+    return Units(text, starts, ends, flags, priority)
+
+
+def _merge(starts: np.ndarray, ends: np.ndarray, flags: np.ndarray, spans: Sequence[tuple[int, int]],
+           protect: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the units each span overlaps into one; the merged unit's flag is ``protect`` or any
+    of its members' flags."""
+    if not len(spans) or not len(starts):
+        return starts, ends, flags
+    prot = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    # Unit index range [first, last] overlapping each span.
     first = np.searchsorted(ends, prot[:, 0], side="right")
     last = np.searchsorted(starts, prot[:, 1], side="left") - 1
     keep = first <= last  # spans made of whitespace only overlap no unit
-    prot, first, last = prot[keep], first[keep], last[keep]
-    if not len(prot):
-        return Units(text, starts, ends, is_protected)
+    first, last = first[keep], last[keep]
+    if not len(first):
+        return starts, ends, flags
     # Widening to unit boundaries can make neighbouring spans share units: merge those ranges.
     groups = [[first[0], last[0]]]
     for f, l in zip(first[1:].tolist(), last[1:].tolist()):
@@ -153,13 +181,13 @@ def segment(text: str, protected: Sequence[tuple[int, int]] = ()) -> Units:
         else:
             groups.append([f, l])
     grp = np.asarray(groups, dtype=np.int64)
-    drop = np.zeros(len(starts), dtype=bool)
     cover = np.zeros(len(starts) + 1, dtype=np.int64)
     np.add.at(cover, grp[:, 0] + 1, 1)
     np.add.at(cover, grp[:, 1] + 1, -1)
-    drop[np.cumsum(cover)[:-1] > 0] = True  # units after the first one of each group
-    new_ends = ends.copy()
+    drop = np.cumsum(cover)[:-1] > 0  # units after the first one of each group
+    new_ends, new_flags = ends.copy(), flags.copy()
     new_ends[grp[:, 0]] = ends[grp[:, 1]]
-    is_protected[grp[:, 0]] = True
+    member = np.concatenate(([0], np.cumsum(flags)))  # any flagged member inside each group
+    new_flags[grp[:, 0]] = protect | (member[grp[:, 1] + 1] - member[grp[:, 0]] > 0)
     keep_unit = ~drop
-    return Units(text, starts[keep_unit], new_ends[keep_unit], is_protected[keep_unit])
+    return starts[keep_unit], new_ends[keep_unit], new_flags[keep_unit]

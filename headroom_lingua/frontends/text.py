@@ -12,15 +12,18 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, find_protected, fit, joined,
-                      render, resolve_budget, segment, unit_costs)
+from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, render,
+                      resolve_budget, unit_costs)
 from ..loading import Backend
-from ..result import CompressionResult, make_result
+from .explain import explain_units
+from .prepare import prepare_units, prioritised
+from ..result import CompressionResult, make_result, with_explainer
 
 
 @dataclasses.dataclass
@@ -42,7 +45,7 @@ def _plan(backend: Backend, text: str, rate: float | None, target_tokens: int | 
     budget = resolve_budget(len(starts), rate, target_tokens)
     if budget >= len(starts):
         return _Plan(text, len(starts), budget)
-    return _Plan(text, len(starts), budget, segment(text, find_protected(text, backend.config.protect, force)), starts)
+    return _Plan(text, len(starts), budget, prepare_units(text, backend.config.protect, force), starts)
 
 
 def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
@@ -55,13 +58,16 @@ def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
     return dict(zip(todo, scored))
 
 
-def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCounter) -> CompressionResult:
+def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCounter,
+            force: tuple = ()) -> tuple[CompressionResult, Any]:
+    """The result, and the function that explains it unit by unit (``result.units()``)."""
     units = plan.units
-    [keep], used = fit([units], [scores], plan.budget, counter, joined([units], counter, "".join),
+    [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, joined([units], counter, "".join),
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
-    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name)
+    explainer = functools.partial(explain_units, units, scores, keep, backend.config.protect, force)
+    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name), explainer
 
 
 def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | None = None,
@@ -82,10 +88,12 @@ def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | No
     results = []
     for i, plan in enumerate(plans):
         t0 = time.perf_counter()
+        explainer = None
         if plan.units is None:
             result = make_result(plan.text, plan.original, plan.original,
                                  [(0, len(plan.text))] if plan.text.strip() else [], 0.0, plan.budget, counter.name)
         else:
-            result = _finish(backend, plan, scores[i], counter)
-        results.append(dataclasses.replace(result, seconds=per_prompt + time.perf_counter() - t0))
+            result, explainer = _finish(backend, plan, scores[i], counter, force)
+        result = dataclasses.replace(result, seconds=per_prompt + time.perf_counter() - t0)
+        results.append(with_explainer(result, explainer) if explainer is not None else result)
     return results

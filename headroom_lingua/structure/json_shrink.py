@@ -197,7 +197,7 @@ def shrink_json_text(text: str, *, indent: int | None = None, min_chars: int = 2
     if indent is not None and (not isinstance(indent, int) or indent < 0):
         raise ConfigError(f"indent={indent!r} must be None (compact) or an integer >= 0")
     try:
-        spans = [(0, len(text), json.loads(text))] if text.strip()[:1] in ("{", "[") else None
+        spans = [(0, len(text), json.loads(text))] if text.strip()[:1] in ("{", "[", '"') else None
     except (ValueError, RecursionError):
         spans = None
     parts, pos, dropped = [], 0, 0

@@ -35,12 +35,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ...engine import (Units, as_force, check_budget_args, check_text, find_protected, fit, joined, optional_text,
-                       resolve_budget, segment)
+from ...engine import Units, as_force, check_budget_args, check_text, fit, joined, optional_text, resolve_budget
 from ...errors import BudgetError
 from ...loading import Backend, resolve
 from ...rankers import Ranker, get_ranker
 from ...scorers.base import progress_hook
+from ..prepare import prepare_units, prioritised
 from .allocate import coarse, output_order, rank_weights, whole_documents, within_gap
 from .config import DocumentsConfig, DocumentsResult
 from .result import build_result, unchanged
@@ -184,8 +184,7 @@ def _score_kept(job: Job, kept: list[int], doc_tokens: list[int], room: int, wei
     expected to keep whole get no scores yet (None): whether a document is kept whole does not
     depend on its scores (its units' keys are percentiles), so ``_fit`` scores one only if the
     selection cuts into it after all."""
-    units = {i: segment(job.docs[i], find_protected(job.docs[i], job.backend.config.protect, job.force))
-             for i in kept}
+    units = {i: prepare_units(job.docs[i], job.backend.config.protect, job.force) for i in kept}
     whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
     cut = [i for i in kept if i not in whole]
     if bar is not None:
@@ -214,7 +213,7 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
 
         pieces = [units[i] for i in active]
         weights = rank_weights(len(active), job.cfg.dynamic_ratio) if weighted else None  # ``active`` is in rank order
-        given = [scores[i] if scores[i] is not None else np.zeros(len(units[i])) for i in active]
+        given = [prioritised(units[i], scores[i] if scores[i] is not None else np.zeros(len(units[i]))) for i in active]
         try:
             masks, used = fit(pieces, given, budget, job.counter, joined(pieces, job.counter, assemble),
                               weights=weights, on_overflow="raise" if len(active) > 1 else "drop",

@@ -46,11 +46,11 @@ import time
 from collections.abc import Mapping
 from typing import Any, Iterable, Sequence
 
-import numpy as np
 
-from ...engine import as_force, check_budget_args, find_protected, resolve_budget, segment
+from ...engine import as_force, check_budget_args, resolve_budget
 from ...errors import BudgetError
 from ...loading import resolve
+from ..prepare import prepare_units, prioritised
 from .config import MessagesConfig, MessagesResult, MessageStat
 from .fit import Piece, global_texts, stable_texts, text_cost
 from .parse import Msg, parse_messages
@@ -109,7 +109,7 @@ def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], forc
     """Segmented text parts of the compressible messages. The stable account also needs the last
     user message's would-be cost (so that it does not depend on which message is last); that
     message is output verbatim all the same."""
-    return [Piece(m.index, j, segment(t, find_protected(t, protect, force)), n)
+    return [Piece(m.index, j, prepare_units(t, protect, force), n)
             for m in msgs if not m.verbatim or (with_last_user and m.role not in cfg.verbatim_roles)
             for (j, t), n in zip(m.texts, m.text_tokens) if t.strip()]
 
@@ -137,7 +137,7 @@ def _score(scorer: Any, pieces: list[Piece], batched: bool, progress: bool) -> N
         for a in range(0, len(pieces), step):
             group = pieces[a:a + step]
             for p, s in zip(group, scorer.score_batch([p.units for p in group])):
-                p.scores = np.asarray(s, dtype=np.float64)
+                p.scores = prioritised(p.units, s)
             if bar is not None:
                 bar.update(len(group))
     finally:

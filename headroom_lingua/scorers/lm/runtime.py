@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...engine.budget import HFTokenCounter
+from ..base import report_progress
 
 HEAD_CHUNK = 512  # positions whose logits exist at once
 
@@ -139,5 +140,6 @@ class CausalLM:
                 chunk = torch.tensor([full[start:start + window]], device=self.device)
                 nll = self.nll(chunk)[0].cpu().numpy()  # predicts full[start+1 : start+len]
                 out[done:start + chunk.shape[1]] = nll[done - start - 1:]
+                report_progress(start + chunk.shape[1] - done)  # tokens newly scored
                 done = start + chunk.shape[1]
         return out[shift:]

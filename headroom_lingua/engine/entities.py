@@ -1,0 +1,95 @@
+"""Entities and who-does-what clauses, so a compressed text never states a different relation.
+
+Dropping words one by one can turn "Dana owns the idempotency fix, Marcus owns the alerting" into
+"Dana owns alerting": every kept word is from the original, the fact is not. Two protectors:
+
+- ``entities``: the names the text itself uses: speaker labels (``Priya:``), ``@handles``, and
+  capitalised words it repeats at least once away from the start of a sentence (people, teams,
+  products). Every occurrence of such a name is kept.
+- ``commitments``: a clause in which a named owner (an entity, or "I" / "we" of the speaker)
+  takes something on ("Dana owns the idempotency fix", "@sam-ops will review the runbook by
+  April 2", "I'll send the report") is one protected span, kept whole: subject, verb and object
+  travel together, so an action item keeps its owner and its object or goes away entirely (only
+  when protected text alone overflows the budget and ``on_overflow="drop"``).
+
+Example:
+    >>> text = "Priya: Dana owns the fix, Marcus owns the alerts.\\nMarcus: Fine, Dana."
+    >>> sorted(entity_names(text))
+    ['Dana', 'Marcus', 'Priya']
+    >>> [text[s:e] for s, e in commitment_spans(text)]
+    ['Dana owns the fix', 'Marcus owns the alerts']
+"""
+
+from __future__ import annotations
+
+import collections
+
+import regex
+
+Span = tuple[int, int]
+
+_LABEL_NAME = regex.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(\p{Lu}[\p{L}\-]{1,30})(?=:[ \t])")
+_HANDLE = regex.compile(r"(?<![\w@])@[A-Za-z0-9][\w.\-]*[A-Za-z0-9]")
+_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}_@.\-])\p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}_\-])")
+_SENTENCE_START = regex.compile(r"(?:^|[.!?:;\"“(]\s*|\n\s*|^\s*\[[^\]]*\]\s*)$")
+_NOT_NAMES = frozenset(
+    "I A An The This That These Those It Its We Our You Your He She They Them Their His Her And But Or "
+    "So If Then When While Yes No Not Okay Ok Hi Hello Thanks Thank Great Good Sure Right Well Just "
+    "Also Almost Last Next One Two Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+_VERBS = (r"(?:owns?|will|'ll|shall|takes?|took|handles?|leads?|drives?|is\s+on|is\s+taking|is\s+handling|"
+          r"is\s+responsible\s+for|(?:needs?|has|have)\s+to|should|must|is\s+going\s+to|are\s+going\s+to|"
+          r"follows?\s+up|reviews?|sends?|fix(?:es)?|ships?|picks?\s+up|is\s+assigned|gets?)")
+# A capitalised word the text does not otherwise use as a name ("Congress will ...") is an owner
+# only with a verb of ownership, not with any "will" or "should".
+_STRONG = regex.compile(r"\s*(?:owns?|takes?\s+on|handles?|leads?|is\s+on|is\s+responsible\s+for|is\s+assigned|"
+                        r"follows?\s+up|picks?\s+up)\b")
+_CLAUSE_END = regex.compile(r",(?!\s?\d)|[;!?\n]|\.(?!\d)|\s(?:and|but)\s(?=@|\p{Lu})")
+
+
+def entity_names(text: str) -> set[str]:
+    """Names the text uses: speaker-label names, @handles and repeated capitalised words that
+    occur at least once away from a sentence start (not common sentence openers)."""
+    names = {m.group(1) for m in _LABEL_NAME.finditer(text)} - _NOT_NAMES
+    names |= {m.group() for m in _HANDLE.finditer(text)}
+    seen: collections.Counter[str] = collections.Counter()
+    inside: set[str] = set()
+    for m in _CAPITALISED.finditer(text):
+        word = m.group()
+        if word in _NOT_NAMES:
+            continue
+        seen[word] += 1
+        if not _SENTENCE_START.search(text[max(0, m.start() - 40):m.start()]):
+            inside.add(word)
+    names |= {w for w, n in seen.items() if n >= 2 and w in inside}
+    return names
+
+
+def entity_spans(text: str) -> list[Span]:
+    """Every occurrence of every name from ``entity_names``."""
+    names = entity_names(text)
+    if not names:
+        return []
+    alternatives = "|".join(regex.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{alternatives})(?![\p{{L}}\p{{N}}_\-])")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def commitment_spans(text: str) -> list[Span]:
+    """Clauses in which an owner (a name from ``entity_names``, "I" or "we", or any other
+    capitalised name with a verb of ownership such as "owns") takes something on, from the owner to the end of the clause (a comma, semicolon,
+    sentence end, line end, or "and" before another name)."""
+    names = entity_names(text)
+    owners = [regex.escape(n) for n in sorted(names, key=len, reverse=True)] + [r"\p{Lu}\p{Ll}+", "I", "[Ww]e"]
+    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?\s*{_VERBS}\b)")
+    spans = []
+    for m in pattern.finditer(text):
+        word = m.group()
+        if word in _NOT_NAMES and word not in ("I", "We"):
+            continue
+        if word not in names and word not in ("I", "We", "we") and not _STRONG.match(text, m.end()):
+            continue
+        end = _CLAUSE_END.search(text, m.end() + 1)
+        stop = end.start() if end else len(text)
+        if text[m.end():stop].strip():
+            spans.append((m.start(), stop))
+    return spans

@@ -1,0 +1,87 @@
+"""Punctuation goes with its words: a mark whose clause lost every word is dropped too.
+
+"Priya: Right, right. And we have refunded all of them already?" with every word of the question
+dropped must not come out as "Priya:?". ``orphan_marks`` is applied by ``render`` to every
+keep-mask, so the budget search counts exactly what is sent.
+
+- A closing mark (``. , ; : ! ? ) ] } …``; a run such as ``?!`` counts as one) belongs to the
+  words before it, back to the previous closing mark or the start of its line.
+- An opening bracket (``( [ {``) belongs to the words after it, up to the next closing mark or
+  the end of its line.
+A mark is dropped when its clause has at least one droppable word and none of them is kept.
+Protected units neither count as words here nor are ever dropped, so "Priya:" does not keep a
+comma alive and "420 ms." keeps its full stop.
+
+Example:
+    >>> import numpy as np
+    >>> from headroom_lingua.engine.segment import segment
+    >>> u = segment("Ok. Right, right. Done?", protected=[])
+    >>> words = [u.text[s:e] for s, e in zip(u.starts, u.ends)]
+    >>> keep = np.array([w in ("Ok", ".", ",", "?") for w in words])
+    >>> [w for w, k in zip(words, orphan_marks(u, keep)) if k]
+    ['Ok', '.']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import regex
+
+from .segment import Units
+
+_CLOSING = regex.compile(r"[.,;:!?)\]}…。，；：！？、）】」]+")
+_OPENING = regex.compile(r"[(\[{（【「]")
+_WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
+
+
+def _static(units: Units, line_break: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-unit arrays that depend only on the text, cached on ``units``: (is word, is closing
+    mark, is opening mark, first unit of each closing mark's clause, last unit of each opening
+    mark's clause)."""
+    cached = units.__dict__.get("_punct")
+    if cached is not None:
+        return cached
+    n, text = len(units), units.text
+    pieces = [text[s:e] for s, e in zip(units.starts.tolist(), units.ends.tolist())]
+    word = np.fromiter((_WORDLIKE.search(p) is not None for p in pieces), dtype=bool, count=n) & ~units.protected
+    closing = np.fromiter((_CLOSING.fullmatch(p) is not None for p in pieces), dtype=bool, count=n)
+    opening = np.fromiter((_OPENING.fullmatch(p) is not None for p in pieces), dtype=bool, count=n)
+    idx = np.arange(n)
+    # The last closing mark of a run ends a clause; a line break (in the gap before unit i) too.
+    ends_clause = closing & np.concatenate((~closing[1:], [True]))
+    starts_line = line_break[:n]
+    after_mark = np.concatenate(([0], np.where(ends_clause, idx + 1, 0)[:-1]))
+    line_first = np.where(starts_line, idx, 0)
+    first = np.maximum(np.maximum.accumulate(after_mark), np.maximum.accumulate(line_first))
+    # For opening marks: clause runs to the next closing mark or the unit before the next line break.
+    nxt_mark = np.where(closing, idx, n)
+    nxt_break = np.where(np.concatenate((starts_line[1:], [True])), idx, n)
+    last = np.minimum(np.minimum.accumulate(nxt_mark[::-1])[::-1], np.minimum.accumulate(nxt_break[::-1])[::-1])
+    cached = (word, closing, opening, first, last)
+    units.__dict__["_punct"] = cached
+    return cached
+
+
+def orphan_marks(units: Units, keep: np.ndarray, line_break: np.ndarray | None = None) -> np.ndarray:
+    """``keep`` without the unprotected punctuation marks whose clause's words were all dropped.
+    ``line_break``: (n + 1,) bool, whether gap i holds a line break (computed when not given)."""
+    n = len(units)
+    if n == 0:
+        return keep
+    if line_break is None:
+        line_break = np.array([("\n" in g or "\r" in g) for g in units.gaps], dtype=bool)
+    word, closing, opening, first, last = _static(units, line_break)
+    words = np.concatenate(([0], np.cumsum(word)))
+    kept = np.concatenate(([0], np.cumsum(word & keep)))
+    idx = np.arange(n)
+    marks = keep & ~units.protected
+    # closing mark i: words in [first[i], i); opening mark i: words in (i, last[i]].
+    before_all = words[idx] - words[first]
+    before_kept = kept[idx] - kept[first]
+    after_all = words[np.minimum(last + 1, n)] - words[idx + 1]
+    after_kept = kept[np.minimum(last + 1, n)] - kept[idx + 1]
+    orphan = marks & ((closing & (before_all > 0) & (before_kept == 0))
+                      | (opening & (after_all > 0) & (after_kept == 0)))
+    if not orphan.any():
+        return keep
+    return keep & ~orphan
