@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import collections
+import functools
 
 import regex
 
@@ -46,7 +47,14 @@ _STRONG = regex.compile(r"\s*(?:owns?|takes?\s+on|handles?|leads?|is\s+on|is\s+r
 _CLAUSE_END = regex.compile(r",(?!\s?\d)|[;!?\n]|\.(?!\d)|\s(?:and|but)\s(?=@|\p{Lu})")
 
 
-def entity_names(text: str) -> set[str]:
+def entity_names(text: str) -> frozenset[str]:
+    """Names the text uses (see ``_entity_names``); the last few texts' are remembered, since the
+    entity protector and the commitment linker both ask."""
+    return _entity_names(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _entity_names(text: str) -> frozenset[str]:
     """Names the text uses: speaker-label names, @handles and repeated capitalised words that
     occur at least once away from a sentence start (not common sentence openers)."""
     names = {m.group(1) for m in _LABEL_NAME.finditer(text)} - _NOT_NAMES
@@ -58,10 +66,10 @@ def entity_names(text: str) -> set[str]:
         if word in _NOT_NAMES:
             continue
         seen[word] += 1
-        if not _SENTENCE_START.search(text[max(0, m.start() - 40):m.start()]):
+        if word not in inside and not _SENTENCE_START.search(text[max(0, m.start() - 40):m.start()]):
             inside.add(word)
     names |= {w for w, n in seen.items() if n >= 2 and w in inside}
-    return names
+    return frozenset(names)
 
 
 def entity_spans(text: str) -> list[Span]:

@@ -195,14 +195,15 @@ def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> l
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Union of half-open intervals, sorted; touching intervals are merged too."""
-    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
+    """Union of half-open intervals, sorted; touching intervals are merged too.
+
+    >>> merge_spans([(5, 7), (0, 2), (2, 3), (6, 9)])
+    [(0, 3), (5, 9)]
+    """
+    arr = np.array(list(spans), dtype=np.int64).reshape(-1, 2)
     if not len(arr):
         return []
-    merged = [list(arr[0])]
-    for s, e in arr[1:]:
-        if s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(int(s), int(e)) for s, e in merged]
+    arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
+    reach = np.maximum.accumulate(arr[:, 1])  # the furthest end so far
+    fresh = np.flatnonzero(np.concatenate(([True], arr[1:, 0] > reach[:-1])))  # starts a new interval
+    return list(zip(arr[fresh, 0].tolist(), np.maximum.reduceat(arr[:, 1], fresh).tolist()))

@@ -41,11 +41,9 @@ def _static(units: Units, line_break: np.ndarray) -> tuple[np.ndarray, ...]:
     cached = units.__dict__.get("_punct")
     if cached is not None:
         return cached
-    n, text = len(units), units.text
-    pieces = [text[s:e] for s, e in zip(units.starts.tolist(), units.ends.tolist())]
-    word = np.fromiter((_WORDLIKE.search(p) is not None for p in pieces), dtype=bool, count=n) & ~units.protected
-    closing = np.fromiter((_CLOSING.fullmatch(p) is not None for p in pieces), dtype=bool, count=n)
-    opening = np.fromiter((_OPENING.fullmatch(p) is not None for p in pieces), dtype=bool, count=n)
+    n = len(units)
+    word, closing, opening = _unit_kinds(units)
+    word &= ~units.protected
     idx = np.arange(n)
     # The last closing mark of a run ends a clause; a line break (in the gap before unit i) too.
     ends_clause = closing & np.concatenate((~closing[1:], [True]))
@@ -85,3 +83,40 @@ def orphan_marks(units: Units, keep: np.ndarray, line_break: np.ndarray | None =
     if not orphan.any():
         return keep
     return keep & ~orphan
+
+
+def _char_masks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per character: a letter or digit, a closing mark, an opening mark (None: not valid Unicode)."""
+    try:
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:
+        return None
+    uniq, inverse = np.unique(cps, return_inverse=True)
+    kinds = np.array([_KINDS.get(int(c)) or _kind(int(c)) for c in uniq.tolist()], dtype=np.int8).reshape(-1)
+    per_char = kinds[inverse] if len(cps) else np.zeros(0, dtype=np.int8)
+    return per_char == 1, per_char == 2, per_char == 3
+
+
+_KINDS: dict[int, int] = {}
+
+
+def _kind(cp: int) -> int:
+    ch = chr(cp)
+    _KINDS[cp] = 1 if _WORDLIKE.match(ch) else 2 if _CLOSING.fullmatch(ch) else 3 if _OPENING.fullmatch(ch) else 4
+    return _KINDS[cp]
+
+
+def _unit_kinds(units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(holds a letter or digit, is made of closing marks only, is one opening mark) per unit."""
+    starts, ends, text = units.starts, units.ends, units.text
+    masks = _char_masks(text)
+    if masks is None:  # lone surrogates: one unit at a time
+        pieces = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+        return (np.array([_WORDLIKE.search(p) is not None for p in pieces], dtype=bool),
+                np.array([_CLOSING.fullmatch(p) is not None for p in pieces], dtype=bool),
+                np.array([_OPENING.fullmatch(p) is not None for p in pieces], dtype=bool))
+    within = [np.concatenate(([0], np.cumsum(m))) for m in masks]  # counts before each position
+    word = within[0][ends] > within[0][starts]
+    closing = (within[1][ends] - within[1][starts]) == ends - starts
+    opening = ((within[2][ends] - within[2][starts]) == 1) & (ends - starts == 1)
+    return word, closing & (ends > starts), opening
