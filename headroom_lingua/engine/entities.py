@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import re
 
 import regex
 
@@ -44,6 +45,11 @@ _VERBS = (r"(?:owns?|will|'ll|shall|takes?|took|handles?|leads?|drives?|is\s+on|
 # only with a verb of ownership, not with any "will" or "should".
 _STRONG = regex.compile(r"\s*(?:owns?|takes?\s+on|handles?|leads?|is\s+on|is\s+responsible\s+for|is\s+assigned|"
                         r"follows?\s+up|picks?\s+up)\b")
+# Anchors for the owner search: every place a verb could start, found by the standard library's
+# engine (4x faster on this alternation). Without the final word boundary, and with its wider
+# whitespace, it finds a superset of the verbs the owner pattern accepts; extra anchors only widen
+# the search.
+_VERB_AT = re.compile(_VERBS)
 _CLAUSE_END = regex.compile(r",(?!\s?\d)|[;!?\n]|\.(?!\d)|\s(?:and|but)\s(?=@|\p{Lu})")
 
 
@@ -85,19 +91,51 @@ def entity_spans(text: str) -> list[Span]:
 def commitment_spans(text: str) -> list[Span]:
     """Clauses in which an owner (a name from ``entity_names``, "I" or "we", or any other
     capitalised name with a verb of ownership such as "owns") takes something on, from the owner to the end of the clause (a comma, semicolon,
-    sentence end, line end, or "and" before another name)."""
+    sentence end, line end, or "and" before another name). Only the few words before each verb
+    are searched for an owner (an owner is at most one lowercase word away from its verb)."""
     names = entity_names(text)
+    pattern = _owner_pattern(names)
+    found: dict[int, Span] = {}
+    for verb in _VERB_AT.finditer(text):
+        for m in pattern.finditer(text, _runs_back(text, verb.start(), 4), _runs_ahead(text, verb.start(), 4)):
+            if m.start() in found:
+                continue
+            word = m.group()
+            if word in _NOT_NAMES and word not in ("I", "We"):
+                continue
+            if word not in names and word not in ("I", "We", "we") and not _STRONG.match(text, m.end()):
+                continue
+            end = _CLAUSE_END.search(text, m.end() + 1)
+            stop = end.start() if end else len(text)
+            if text[m.end():stop].strip():
+                found[m.start()] = (m.start(), stop)
+    return [found[k] for k in sorted(found)]
+
+
+@functools.lru_cache(maxsize=8)
+def _owner_pattern(names: frozenset[str]) -> regex.Pattern:
     owners = [regex.escape(n) for n in sorted(names, key=len, reverse=True)] + [r"\p{Lu}\p{Ll}+", "I", "[Ww]e"]
-    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?\s*{_VERBS}\b)")
-    spans = []
-    for m in pattern.finditer(text):
-        word = m.group()
-        if word in _NOT_NAMES and word not in ("I", "We"):
-            continue
-        if word not in names and word not in ("I", "We", "we") and not _STRONG.match(text, m.end()):
-            continue
-        end = _CLAUSE_END.search(text, m.end() + 1)
-        stop = end.start() if end else len(text)
-        if text[m.end():stop].strip():
-            spans.append((m.start(), stop))
-    return spans
+    return regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?\s*{_VERBS}\b)")
+
+
+def _runs_ahead(text: str, at: int, runs: int) -> int:
+    """The end of the ``runs``-th whitespace-separated run of text from position ``at`` on (the
+    longest verb is three words: a search that stops there still sees what follows each verb)."""
+    i, n = at, len(text)
+    for _ in range(runs):
+        while i < n and text[i].isspace():
+            i += 1
+        while i < n and not text[i].isspace():
+            i += 1
+    return i
+
+
+def _runs_back(text: str, at: int, runs: int) -> int:
+    """The start of the ``runs``-th whitespace-separated run of text before position ``at``."""
+    i = at
+    for _ in range(runs):
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        while i > 0 and not text[i - 1].isspace():
+            i -= 1
+    return i
