@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Any, Sequence, TextIO
 
-from headroom_lingua.errors import ConfigError, HeadroomLinguaError
+from headroom_lingua.errors import ConfigError
 
 DEFAULT_METHODS = ("none", "truncate", "random", "perplexity")
 
@@ -144,11 +144,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     parser = configure(argparse.ArgumentParser(prog="python -m headroom_lingua_eval"))
     args = parser.parse_args(argv)
-    try:
-        return args.func(args, stdout, stderr)
-    except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:
-        stderr.write(f"headroom-lingua eval: error: {exc}\n")
-        return 1
-    except KeyboardInterrupt:
-        stderr.write("headroom-lingua eval: interrupted (resume with --resume)\n")
-        return 130
+    from headroom_lingua.cli.common import dispatch
+
+    return dispatch(args, stdout, stderr, "headroom-lingua eval", "interrupted (resume with --resume)")

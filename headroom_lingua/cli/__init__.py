@@ -13,8 +13,8 @@ import sys
 from importlib.metadata import entry_points
 from typing import Sequence, TextIO
 
-from ..errors import HeadroomLinguaError
 from . import compress, dataset, messages, models
+from .common import dispatch
 from .compress import DIM_RED, read_jsonl_documents, show
 from .console import quiet
 
@@ -41,14 +41,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = build_parser().parse_args(argv)
     quiet(getattr(args, "verbose", False))
-    try:
-        return args.func(args, stdout, stderr)
-    except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:
-        stderr.write(f"headroom-lingua: error: {exc}\n")
-        return 1
-    except KeyboardInterrupt:
-        stderr.write("headroom-lingua: interrupted\n")
-        return 130
+    return dispatch(args, stdout, stderr)
 
 
 __all__ = ["main", "build_parser", "show", "DIM_RED", "read_jsonl_documents"]

@@ -72,3 +72,17 @@ def summary(result: Any, extra: str = "") -> str:
     """One line of figures: tokens before and after, budget, ratio, time, tokenizer."""
     return (f"{result.original_tokens} -> {result.compressed_tokens} tokens (budget {result.budget}, "
             f"{result.ratio:.2f}x{extra}, {result.seconds:.2f} s, tokenizer {result.tokenizer})\n")
+
+
+def dispatch(args: argparse.Namespace, stdout: Any, stderr: Any, prog: str = "headroom-lingua",
+             interrupted: str = "interrupted") -> int:
+    """Run the parsed command: a library error becomes one line on stderr and exit 1, Ctrl-C 130
+    (shared by ``headroom-lingua`` and the harness's and trainer's own entry points)."""
+    try:
+        return args.func(args, stdout, stderr)
+    except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:
+        stderr.write(f"{prog}: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        stderr.write(f"{prog}: {interrupted}\n")
+        return 130

@@ -77,14 +77,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     """The ``train`` command on its own (what ``accelerate launch`` runs)."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = configure(argparse.ArgumentParser(prog="headroom-lingua train")).parse_args(argv)
-    try:
-        return args.func(args, stdout, stderr)
-    except (HeadroomLinguaError, ValueError, TypeError, OSError) as exc:
-        stderr.write(f"headroom-lingua train: error: {exc}\n")
-        return 1
-    except KeyboardInterrupt:
-        stderr.write("headroom-lingua train: interrupted (run the same command again to resume)\n")
-        return 130
+    from headroom_lingua.cli.common import dispatch
+
+    return dispatch(args, stdout, stderr, "headroom-lingua train", "interrupted (run the same command again to resume)")
 
 
 if __name__ == "__main__":  # pragma: no cover

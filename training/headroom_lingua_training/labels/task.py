@@ -24,7 +24,7 @@ from headroom_lingua.scorers.base import reduce_to_units
 
 from ..data import Record
 from .base import Labels, LabelSource, check_keep_rate, top_fraction, units_of
-from .teacher import DEFAULT_TEACHER, load_teacher
+from .teacher import DEFAULT_TEACHER, TeacherBacked
 
 METHODS = ("saliency", "leave_out")
 SENTENCE_END = {".", "!", "?", "…", "。", "！", "？"}
@@ -48,7 +48,7 @@ def sentence_ids(units: Any) -> np.ndarray:
     return out
 
 
-class TaskSource(LabelSource):
+class TaskSource(TeacherBacked, LabelSource):
     """Keep labels from how much each word matters to the teacher's likelihood of the reference."""
 
     name = "task"
@@ -61,22 +61,13 @@ class TaskSource(LabelSource):
         self.model, self.keep_rate, self.method = model, check_keep_rate(keep_rate), method
         self.device, self.dtype, self.max_tokens, self.batch_size = device, dtype, int(max_tokens), int(batch_size)
         self.top_sentences, self.max_word_evals = int(top_sentences), int(max_word_evals)
-        self._scorer: Any = None
 
     @property
-    def scorer(self) -> Any:
-        if self._scorer is None:
-            self._scorer = load_teacher(self.model, self.device, self.dtype, self.max_tokens, self.batch_size)
-        return self._scorer
-
-    token_unit = "teacher tokens"
-
-    def count_tokens(self, record: Record) -> int:
-        return len(self.scorer.counter.encode(record.text)[0])
+    def teacher_window(self) -> int:
+        return self.max_tokens
 
     def params(self) -> dict[str, Any]:
-        model = self.model if isinstance(self.model, str) else getattr(self.model, "model_name", "scorer")
-        return {"model": str(model), "keep_rate": self.keep_rate, "method": self.method,
+        return {"model": self.model_name(), "keep_rate": self.keep_rate, "method": self.method,
                 "max_tokens": self.max_tokens, "top_sentences": self.top_sentences,
                 "max_word_evals": self.max_word_evals}
 

@@ -46,7 +46,27 @@ def question_prefix(question: str) -> str:
     return f"Question: {question}\n\n"
 
 
-class TeacherSource(LabelSource):
+class TeacherBacked:
+    """A label source that loads its teacher LM on first use (``model``, ``device``, ``dtype``,
+    ``teacher_window``, ``batch_size`` set by the subclass) and counts in the teacher's tokens."""
+
+    token_unit = "teacher tokens"
+    _scorer: Any = None
+
+    @property
+    def scorer(self) -> Any:
+        if self._scorer is None:
+            self._scorer = load_teacher(self.model, self.device, self.dtype, self.teacher_window, self.batch_size)
+        return self._scorer
+
+    def count_tokens(self, record: Record) -> int:
+        return len(self.scorer.counter.encode(record.text)[0])
+
+    def model_name(self) -> str:
+        return str(self.model if isinstance(self.model, str) else getattr(self.model, "model_name", "scorer"))
+
+
+class TeacherSource(TeacherBacked, LabelSource):
     """Keep labels from a causal LM's (question-contrastive) self-information."""
 
     name = "teacher"
@@ -56,22 +76,13 @@ class TeacherSource(LabelSource):
         self.model, self.keep_rate = model, check_keep_rate(keep_rate)
         self.device, self.dtype, self.window, self.batch_size = device, dtype, int(window), int(batch_size)
         self.contrastive = bool(contrastive)
-        self._scorer: Any = None
 
     @property
-    def scorer(self) -> Any:
-        if self._scorer is None:
-            self._scorer = load_teacher(self.model, self.device, self.dtype, self.window, self.batch_size)
-        return self._scorer
-
-    token_unit = "teacher tokens"
-
-    def count_tokens(self, record: Record) -> int:
-        return len(self.scorer.counter.encode(record.text)[0])
+    def teacher_window(self) -> int:
+        return self.window
 
     def params(self) -> dict[str, Any]:
-        model = self.model if isinstance(self.model, str) else getattr(self.model, "model_name", "scorer")
-        return {"model": str(model), "keep_rate": self.keep_rate, "window": self.window,
+        return {"model": self.model_name(), "keep_rate": self.keep_rate, "window": self.window,
                 "contrastive": self.contrastive}
 
     def conditioned(self, record: Record, units: Any) -> np.ndarray:
