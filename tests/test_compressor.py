@@ -58,9 +58,14 @@ def check_invariants(comp: Compressor, text: str, budget_kw: dict) -> None:
     assert counter.count(r.text) == r.compressed_tokens
     assert_cut_from(text, r)
     r.text.encode("utf-8")
-    for s, e in find_protected(text, comp.config.protect):
-        if text[s:e].strip():
-            assert any(ks <= s and e <= ke for ks, ke in r.kept), f"protected {text[s:e]!r} was cut"
+    units = segment(text, find_protected(text, comp.config.protect))
+    if r.budget < r.original_tokens and counter.count(render(units, units.protected)[0]) > r.budget:
+        assert r.yielded, "protected text alone is over the budget: something must have yielded"
+    else:  # protected text fits: every protected span survives and nothing is reported as yielded
+        assert r.yielded == ()
+        for s, e in find_protected(text, comp.config.protect):
+            if text[s:e].strip():
+                assert any(ks <= s and e <= ke for ks, ke in r.kept), f"protected {text[s:e]!r} was cut"
     assert comp.compress(text, **budget_kw) .text == r.text  # deterministic
 
 
@@ -142,7 +147,7 @@ def test_lone_surrogate_is_named():
 
 def test_protected_overflow_raise_and_drop():
     text = "IDs: " + " ".join(f"0x{i:08X}" for i in range(30)) + " and some words here"
-    comp = Compressor(LengthScorer(), tokenizer="cl100k")
+    comp = Compressor(LengthScorer(), config=CompressionConfig(on_overflow="raise"), tokenizer="cl100k")
     with pytest.raises(BudgetError, match="over the budget of 10"):
         comp.compress(text, target_tokens=10)
     dropping = Compressor(LengthScorer(), config=CompressionConfig(on_overflow="drop"), tokenizer="cl100k")

@@ -22,6 +22,7 @@ import regex
 
 from ..errors import ConfigError
 from .inputs import as_force
+from .segment import Units, segment
 
 Span = tuple[int, int]
 
@@ -44,6 +45,7 @@ _IDENTIFIER = regex.compile(
     r"|\b[A-Za-z_][\w]*_[\w]*\b"                                                  # snake_case
     r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*\b"          # camelCase, CamelCase
     r"|\b[A-Za-z]+[0-9]\w*\b|\b[A-Z]{2,}[a-z]+\w*"                                  # Q3, ERR42, HTTPServer
+    r"|\b[A-Z][A-Z0-9]+-\d+\b"                                                      # INC-123, ORD-10457
     r"|\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?"                                # dotted.names
 )
 _FENCED = regex.compile(r"(?m)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", regex.DOTALL)
@@ -127,6 +129,16 @@ PROTECTORS: dict[str, Callable[[str], list[Span]]] = {
 }
 """Built-in protectors by name, all on by default."""
 
+FORCE = 4
+"""Priority of ``force=`` items: they never yield (a ``BudgetError`` says when they alone overflow)."""
+PRIORITY: dict[str, int] = {
+    "emails": 3, "urls": 3, "paths": 3, "identifiers": 3,  # names of things: the last to yield
+    "numbers": 2, "labels": 2,
+    "code_blocks": 1, "inline_code": 1, "json": 1, "tags": 1,  # long spans, shrunk by structure first
+}
+"""When protected text alone exceeds the budget (``on_overflow="yield"``), protected spans give
+way lowest priority first, then lowest score, whole spans only; ``force=`` items never."""
+
 
 def _force_spans(text: str, force: Iterable) -> list[Span]:
     spans: list[Span] = []
@@ -140,13 +152,43 @@ def _force_spans(text: str, force: Iterable) -> list[Span]:
 
 def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> list[Span]:
     """Sorted, merged protected spans from the named built-in protectors and ``force`` items."""
-    spans: list[Span] = []
+    return [(s, e) for s, e, _ in find_ranked(text, protect, force)]
+
+
+def find_ranked(text: str, protect: Sequence[str], force: Iterable = ()) -> list[tuple[int, int, int]]:
+    """Sorted, merged protected spans ``(start, end, priority)``; merged spans take the highest
+    priority among them (``PRIORITY``; ``FORCE`` for ``force`` items)."""
+    spans: list[tuple[int, int, int]] = []
     for name in protect:
         if name not in PROTECTORS:
             raise ConfigError(f"unknown protector {name!r}; built-in protectors are {list(PROTECTORS)}")
-        spans.extend(PROTECTORS[name](text))
-    spans.extend(_force_spans(text, force))
-    return merge_spans(spans)
+        spans.extend((s, e, PRIORITY[name]) for s, e in PROTECTORS[name](text))
+    spans.extend((s, e, FORCE) for s, e in _force_spans(text, force))
+    return _merge_ranked(spans)
+
+
+def protected_units(text: str, protect: Sequence[str], force: Iterable = ()) -> Units:
+    """``text`` segmented with its protected spans (and their priorities) marked.
+
+    >>> u = protected_units("Call 555-0100 now", ("numbers",), force=["now"])
+    >>> u.priority.tolist()
+    [0, 2, 4]
+    """
+    ranked = find_ranked(text, protect, force)
+    return segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked])
+
+
+def _merge_ranked(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    merged: list[list[int]] = []
+    for s, e, p in sorted(spans):
+        if e <= s:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+            merged[-1][2] = max(merged[-1][2], p)
+        else:
+            merged.append([s, e, p])
+    return [(s, e, p) for s, e, p in merged]
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

@@ -44,6 +44,11 @@ class Units:
     starts: np.ndarray  # (n,) int64, increasing
     ends: np.ndarray  # (n,) int64, ends[i] <= starts[i + 1]
     protected: np.ndarray  # (n,) bool
+    priority: np.ndarray | None = None  # (n,) int8: 0 unprotected, else the protector's (protect.PRIORITY)
+
+    def __post_init__(self) -> None:
+        if self.priority is None:  # protected units of unknown origin yield like the lowest protector
+            object.__setattr__(self, "priority", np.asarray(self.protected, dtype=np.int8))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -66,28 +71,23 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
     return spans[:, 0].copy(), spans[:, 1].copy()
 
 
-def segment(text: str, protected: Sequence[tuple[int, int]] = ()) -> Units:
-    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit."""
+def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequence[int] | None = None) -> Units:
+    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit.
+    ``priority``: one per protected span (default 1); a unit made of several takes the highest."""
     starts, ends = _base_units(text)
     is_protected = np.zeros(len(starts), dtype=bool)
     if not len(protected) or not len(starts):
         return Units(text, starts, ends, is_protected)
     prot = np.asarray(protected, dtype=np.int64).reshape(-1, 2)
+    prio = np.ones(len(prot), np.int8) if priority is None else np.asarray(priority, dtype=np.int8)
     # Unit index range [first, last] overlapping each protected span.
     first = np.searchsorted(ends, prot[:, 0], side="right")
     last = np.searchsorted(starts, prot[:, 1], side="left") - 1
     keep = first <= last  # spans made of whitespace only overlap no unit
-    prot, first, last = prot[keep], first[keep], last[keep]
+    prot, first, last, prio = prot[keep], first[keep], last[keep], prio[keep]
     if not len(prot):
         return Units(text, starts, ends, is_protected)
-    # Widening to unit boundaries can make neighbouring spans share units: merge those ranges.
-    groups = [[first[0], last[0]]]
-    for f, l in zip(first[1:].tolist(), last[1:].tolist()):
-        if f <= groups[-1][1]:
-            groups[-1][1] = max(groups[-1][1], l)
-        else:
-            groups.append([f, l])
-    grp = np.asarray(groups, dtype=np.int64)
+    grp, gprio = _groups(first, last, prio)
     drop = np.zeros(len(starts), dtype=bool)
     cover = np.zeros(len(starts) + 1, dtype=np.int64)
     np.add.at(cover, grp[:, 0] + 1, 1)
@@ -96,5 +96,21 @@ def segment(text: str, protected: Sequence[tuple[int, int]] = ()) -> Units:
     new_ends = ends.copy()
     new_ends[grp[:, 0]] = ends[grp[:, 1]]
     is_protected[grp[:, 0]] = True
+    unit_prio = np.zeros(len(starts), dtype=np.int8)
+    unit_prio[grp[:, 0]] = gprio
     keep_unit = ~drop
-    return Units(text, starts[keep_unit], new_ends[keep_unit], is_protected[keep_unit])
+    return Units(text, starts[keep_unit], new_ends[keep_unit], is_protected[keep_unit], unit_prio[keep_unit])
+
+
+def _groups(first: np.ndarray, last: np.ndarray, prio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Widening to unit boundaries can make neighbouring spans share units: merge those ranges
+    (a merged range takes the highest priority)."""
+    groups = [[int(first[0]), int(last[0]), int(prio[0])]]
+    for f, l, p in zip(first[1:].tolist(), last[1:].tolist(), prio[1:].tolist()):
+        if f <= groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], l)
+            groups[-1][2] = max(groups[-1][2], p)
+        else:
+            groups.append([f, l, p])
+    arr = np.asarray(groups, dtype=np.int64)
+    return arr[:, :2], arr[:, 2].astype(np.int8)

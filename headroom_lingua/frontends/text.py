@@ -17,8 +17,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, find_protected, fit, joined,
-                      render, resolve_budget, segment, unit_costs)
+from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, protected_units,
+                      render, resolve_budget, unit_costs, yielded)
 from ..loading import Backend
 from ..result import CompressionResult, make_result
 
@@ -42,7 +42,7 @@ def _plan(backend: Backend, text: str, rate: float | None, target_tokens: int | 
     budget = resolve_budget(len(starts), rate, target_tokens)
     if budget >= len(starts):
         return _Plan(text, len(starts), budget)
-    return _Plan(text, len(starts), budget, segment(text, find_protected(text, backend.config.protect, force)), starts)
+    return _Plan(text, len(starts), budget, protected_units(text, backend.config.protect, force), starts)
 
 
 def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
@@ -61,7 +61,7 @@ def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCou
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
-    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name)
+    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name, yielded(units, keep))
 
 
 def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | None = None,

@@ -35,8 +35,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ...engine import (Units, as_force, check_budget_args, check_text, find_protected, fit, joined, optional_text,
-                       resolve_budget, segment)
+from ...engine import (Units, as_force, check_budget_args, check_text, fit, joined, optional_text, protected_units,
+                       resolve_budget)
 from ...errors import BudgetError
 from ...loading import Backend, resolve
 from ...rankers import Ranker, get_ranker
@@ -184,8 +184,7 @@ def _score_kept(job: Job, kept: list[int], doc_tokens: list[int], room: int, wei
     expected to keep whole get no scores yet (None): whether a document is kept whole does not
     depend on its scores (its units' keys are percentiles), so ``_fit`` scores one only if the
     selection cuts into it after all."""
-    units = {i: segment(job.docs[i], find_protected(job.docs[i], job.backend.config.protect, job.force))
-             for i in kept}
+    units = {i: protected_units(job.docs[i], job.backend.config.protect, job.force) for i in kept}
     whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
     cut = [i for i in kept if i not in whole]
     if bar is not None:
@@ -203,8 +202,10 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
     then lose protected spans too (only instruction and question are never cut). Documents
     without scores (expected whole) are selected on placeholder scores; if one is cut after all,
     the ``later`` scorer scores it (plain surprisal, cached if a ranking pass read it) and the
-    selection reruns."""
+    selection reruns. The last document left yields protected spans by priority as the engine
+    does (``on_overflow="yield"``, the default) or drops them by score (``raise``/``drop``)."""
     active = list(kept)
+    last = "yield" if job.backend.config.on_overflow == "yield" else "drop"
     while True:
         order = output_order(active, job.cfg.order if weighted else "original")
         pos = {i: k for k, i in enumerate(active)}
@@ -217,7 +218,7 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
         given = [scores[i] if scores[i] is not None else np.zeros(len(units[i])) for i in active]
         try:
             masks, used = fit(pieces, given, budget, job.counter, joined(pieces, job.counter, assemble),
-                              weights=weights, on_overflow="raise" if len(active) > 1 else "drop",
+                              weights=weights, on_overflow="raise" if len(active) > 1 else last,
                               protect_share=job.backend.config.protect_share)
         except BudgetError:
             active.pop()

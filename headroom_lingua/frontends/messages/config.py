@@ -81,6 +81,10 @@ class MessagesResult:
         stable: True when every message's form depends only on the messages up to it.
         stable_rate: the per-turn rate of the stable account (None with ``stable=False``).
         stats: per-message figures.
+        yielded: protected spans of compressible turns that gave way (shortened to 40 characters).
+        over_budget: tokens over the budget (0 normally; above 0 only when the verbatim parts,
+            system/developer messages and the last user message, alone exceed it: the
+            compressible turns are then at their minimum).
     """
 
     messages: list[dict[str, Any]]
@@ -94,6 +98,8 @@ class MessagesResult:
     stable: bool
     stable_rate: float | None
     stats: tuple[MessageStat, ...]
+    yielded: tuple[str, ...] = ()
+    over_budget: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
