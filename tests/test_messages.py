@@ -117,7 +117,8 @@ def _check_structure(before, after):
 def test_structure_preserved_and_budget_holds(fake, msgs, rate, stable):
     counter = get_counter("cl100k")
     original = [json.loads(json.dumps(m)) for m in msgs]
-    r = compress_messages(msgs, rate=rate, model=fake, stable=stable)  # a valid conversation never raises
+    r = compress_messages(msgs, rate=rate, model=fake, stable=stable,  # a valid conversation never raises
+                          config=MessagesConfig(steps=()))  # without structure steps, text is only cut
     assert msgs == original  # the input is not mutated
     _check_structure(msgs, r.messages)
     assert r.original_tokens == _count(msgs, counter)
@@ -173,7 +174,7 @@ def test_unstable_fills_the_budget_and_compresses_older_turns_harder(fake):
 def test_stable_leaves_headroom_and_tool_outputs_go_harder(fake):
     msgs = _history(6, words=60)
     msgs.insert(4, {"role": "tool", "tool_call_id": "x", "content": msgs[3]["content"]})
-    r = compress_messages(msgs, rate=0.5, model=fake)
+    r = compress_messages(msgs, rate=0.5, model=fake, config=MessagesConfig(steps=()))  # no dedup of the copy
     assert r.stable and r.stable_rate == 0.5 and r.compressed_tokens <= r.budget
     tool, assistant = r.stats[4], r.stats[3]
     assert tool.compressed_tokens < assistant.compressed_tokens

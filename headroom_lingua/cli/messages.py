@@ -43,6 +43,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.stats:
         mode = "stable" if result.stable else "not stable (global selection)"
         stderr.write(summary(result, f", {mode}"))
+        for st in result.steps:
+            stderr.write(f"  step {st.step:<5} -{st.tokens_removed} tokens, {st.items_dropped} items, {st.seconds:.3f} s\n")
         for s in result.stats:
             tag = " verbatim" if s.verbatim else ""
             stderr.write(f"  [{s.index}] {s.role:<9} {s.original_tokens} -> {s.compressed_tokens}{tag}\n")

@@ -167,14 +167,17 @@ def find_ranked(text: str, protect: Sequence[str], force: Iterable = ()) -> list
     return _merge_ranked(spans)
 
 
-def protected_units(text: str, protect: Sequence[str], force: Iterable = ()) -> Units:
-    """``text`` segmented with its protected spans (and their priorities) marked.
+def protected_units(text: str, protect: Sequence[str], force: Iterable = (), whole: Iterable[Span] = ()) -> Units:
+    """``text`` segmented with its protected spans (and their priorities) marked. ``whole``: more
+    spans to keep or yield whole, at the priority of code and JSON (structure steps name them).
 
     >>> u = protected_units("Call 555-0100 now", ("numbers",), force=["now"])
     >>> u.priority.tolist()
     [0, 2, 4]
     """
     ranked = find_ranked(text, protect, force)
+    if whole:
+        ranked = _merge_ranked(ranked + [(s, e, PRIORITY["json"]) for s, e in whole])
     return segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked])
 
 

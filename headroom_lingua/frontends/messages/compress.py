@@ -45,6 +45,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -55,9 +56,11 @@ import numpy as np
 from ...engine import as_force, check_budget_args, protected_units, resolve_budget
 from ...errors import BudgetError
 from ...loading import resolve
+from ...structure.apply import whole_spans
 from .config import MessagesConfig, MessagesResult, MessageStat
 from .fit import Piece, global_texts, stable_texts, text_cost
 from .parse import Msg, parse_messages
+from .steps import apply_steps
 
 PROGRESS_MIN_TOKENS = 4096
 
@@ -85,13 +88,16 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     msgs = parse_messages(messages, counter, cfg)
     original = sum(m.tokens for m in msgs)
     budget = resolve_budget(max(original, 1), rate, target_tokens)
-    fixed = sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
-                                             if m.verbatim or not t.strip())
+    stepped, step_stats = {}, ()
+    if budget < original:
+        msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force)
+    fixed = _fixed(msgs)
     if fixed > budget and compressor.config.on_overflow == "raise":
         raise BudgetError(f"verbatim content (system/developer messages, the last user message, roles, tool "
                           f"calls and non-text parts) is {fixed} tokens, {fixed - budget} over the budget of "
                           f"{budget}; raise the budget or set MessagesConfig(keep_last_user=False)")
     pieces = _pieces(msgs, cfg, compressor.config.protect, force, with_last_user=stable)
+    original_texts = {(m.index, j): t for m in msgs for j, t in m.texts}
     texts: dict[tuple[int, int | None], str] = {}
     gave_way: list[str] = []
     stable_rate = None
@@ -105,8 +111,16 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
         if not stable:
             own = [p for p in pieces if not msgs[p.msg].verbatim]
             texts, gave_way = global_texts(msgs, own, max(budget - fixed, 0), cfg, counter, compressor.config)
-    return _result(messages, msgs, texts, counter, original, budget, stable, stable_rate,
-                   time.perf_counter() - start, tuple(gave_way))
+    texts = {**stepped, **texts}
+    result = _result(messages, msgs, {k: v for k, v in texts.items() if v != original_texts.get(k) or k in stepped},
+                     counter, original, budget, stable, stable_rate, time.perf_counter() - start, tuple(gave_way))
+    return dataclasses.replace(result, steps=step_stats)
+
+
+def _fixed(msgs: list[Msg]) -> int:
+    """Tokens nothing can cut: roles, other keys and parts, verbatim and blank texts."""
+    return sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
+                                            if m.verbatim or not t.strip())
 
 
 def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], force: Iterable,
@@ -114,7 +128,11 @@ def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], forc
     """Segmented text parts of the compressible messages. The stable account also needs the last
     user message's would-be cost (so that it does not depend on which message is last); that
     message is output verbatim all the same."""
-    return [Piece(m.index, j, protected_units(t, protect, force), n)
+    def units(m: Msg, t: str) -> Any:
+        whole = whole_spans(t, "json" in protect, "code_blocks" in protect) if cfg.steps and not m.verbatim else ()
+        return protected_units(t, protect, force, whole)
+
+    return [Piece(m.index, j, units(m, t), n)
             for m in msgs if not m.verbatim or (with_last_user and m.role not in cfg.verbatim_roles)
             for (j, t), n in zip(m.texts, m.text_tokens) if t.strip()]
 
