@@ -110,3 +110,13 @@ def test_summary_says_what_yielded():
         "Call 555-0100 or 555-0199 at 10:30 on 2024-03-05 about ERR42, https://x.example.com/a", target_tokens=8)
     line = summary(r)
     assert "protected span(s) yielded" in line and str(len(r.yielded)) in line
+
+
+def test_a_code_block_holding_numbers_and_names_yields_as_code():
+    text = "Config:\n```yaml\npool_size: 60\nhost: db-prod-3.internal:5432\n```\nCall ops@example.com at 10:30."
+    u = protected_units(text, tuple(PRIORITY))
+    got = {u.text[s:e]: int(p) for s, e, p in zip(u.starts, u.ends, u.priority) if p}
+    assert got["```yaml\npool_size: 60\nhost: db-prod-3.internal:5432\n```"] == PRIORITY["code_blocks"]
+    assert got["ops@example.com"] == 3 and got["10:30"] == 2
+    forced = protected_units(text, tuple(PRIORITY), force=["pool_size"])
+    assert int(forced.priority[forced.protected][1]) == FORCE  # a forced item inside makes the block forced

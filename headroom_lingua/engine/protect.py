@@ -156,8 +156,8 @@ def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> l
 
 
 def find_ranked(text: str, protect: Sequence[str], force: Iterable = ()) -> list[tuple[int, int, int]]:
-    """Sorted, merged protected spans ``(start, end, priority)``; merged spans take the highest
-    priority among them (``PRIORITY``; ``FORCE`` for ``force`` items)."""
+    """Sorted, merged protected spans ``(start, end, priority)`` (``PRIORITY``; ``FORCE`` for
+    ``force`` items); a merged span takes its longest part's priority, ``FORCE`` if it holds one."""
     spans: list[tuple[int, int, int]] = []
     for name in protect:
         if name not in PROTECTORS:
@@ -182,27 +182,20 @@ def protected_units(text: str, protect: Sequence[str], force: Iterable = (), who
 
 
 def _merge_ranked(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    merged: list[list[int]] = []
+    """Union of ranked spans. A merged span takes the priority of its longest part (a code block
+    or JSON object holding numbers and names is code or JSON), or ``FORCE`` when it holds a
+    forced item (that never yields)."""
+    merged: list[list[int]] = []  # start, end, priority, length of the longest part
     for s, e, p in sorted(spans):
         if e <= s:
             continue
         if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-            merged[-1][2] = max(merged[-1][2], p)
+            last = merged[-1]
+            last[1] = max(last[1], e)
+            if p >= FORCE or last[2] >= FORCE:
+                last[2] = FORCE
+            elif e - s > last[3]:
+                last[2], last[3] = p, e - s
         else:
-            merged.append([s, e, p])
-    return [(s, e, p) for s, e, p in merged]
-
-
-def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Union of half-open intervals, sorted; touching intervals are merged too."""
-    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
-    if not len(arr):
-        return []
-    merged = [list(arr[0])]
-    for s, e in arr[1:]:
-        if s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(int(s), int(e)) for s, e in merged]
+            merged.append([s, e, p, e - s])
+    return [(s, e, p) for s, e, p, _ in merged]

@@ -73,7 +73,8 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequence[int] | None = None) -> Units:
     """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit.
-    ``priority``: one per protected span (default 1); a unit made of several takes the highest."""
+    ``priority``: one per protected span (default 1); a unit made of several takes the highest
+    (spans that only touch after widening to word boundaries)."""
     starts, ends = _base_units(text)
     is_protected = np.zeros(len(starts), dtype=bool)
     if not len(protected) or not len(starts):
