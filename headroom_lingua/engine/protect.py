@@ -199,3 +199,17 @@ def _merge_ranked(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int
         else:
             merged.append([s, e, p, e - s])
     return [(s, e, p) for s, e, p, _ in merged]
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Union of half-open intervals, sorted; touching intervals are merged too."""
+    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
+    if not len(arr):
+        return []
+    merged = [list(arr[0])]
+    for s, e in arr[1:]:
+        if s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(int(s), int(e)) for s, e in merged]
