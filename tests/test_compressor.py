@@ -60,12 +60,15 @@ def check_invariants(comp: Compressor, text: str, budget_kw: dict) -> None:
     assert_cut_from(text, r)
     r.text.encode("utf-8")
     units = prepare_units(text, comp.config.protect)
-    linked = [(s, e) for s, e, p in zip(units.starts, units.ends, units.priority if units.priority is not None
-                                        else np.zeros(len(units), bool)) if p]
-    for s, e in find_protected(text, comp.config.protect):
-        # The one exception, tested in test_meaning.py: a span inside a linked clause goes with the clause.
-        if text[s:e].strip() and not any(ls <= s and e <= le for ls, le in linked):
-            assert any(ks <= s and e <= ke for ks, ke in r.kept), f"protected {text[s:e]!r} was cut"
+    linked = [(s, e) for s, e, p in zip(units.starts, units.ends, units.linked) if p]
+    if r.budget < r.original_tokens and counter.count(render(units, units.protected)[0]) > r.budget:
+        assert r.yielded, "protected text alone is over the budget: something must have yielded"
+    else:  # protected text fits: every protected span survives and nothing is reported as yielded
+        assert r.yielded == ()
+        for s, e in find_protected(text, comp.config.protect):
+            # The one exception, tested in test_meaning.py: a span inside a linked clause goes with the clause.
+            if text[s:e].strip() and not any(ls <= s and e <= le for ls, le in linked):
+                assert any(ks <= s and e <= ke for ks, ke in r.kept), f"protected {text[s:e]!r} was cut"
     for s, e in linked:  # a linked clause is kept whole or dropped whole
         assert any(ks <= s and e <= ke for ks, ke in r.kept) or not any(ks < e and s < ke for ks, ke in r.kept)
     assert comp.compress(text, **budget_kw) .text == r.text  # deterministic
@@ -149,7 +152,7 @@ def test_lone_surrogate_is_named():
 
 def test_protected_overflow_raise_and_drop():
     text = "IDs: " + " ".join(f"0x{i:08X}" for i in range(30)) + " and some words here"
-    comp = Compressor(LengthScorer(), tokenizer="cl100k")
+    comp = Compressor(LengthScorer(), config=CompressionConfig(on_overflow="raise"), tokenizer="cl100k")
     with pytest.raises(BudgetError, match="over the budget of 10"):
         comp.compress(text, target_tokens=10)
     dropping = Compressor(LengthScorer(), config=CompressionConfig(on_overflow="drop"), tokenizer="cl100k")

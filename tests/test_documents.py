@@ -108,7 +108,7 @@ def test_question_and_instruction_verbatim_and_budget_holds(fake, docs, question
     counter = get_counter("cl100k")
     try:
         r = compress_documents(docs, question=question, instruction=instruction, rate=rate, model=fake,
-                               ranker="overlap", order=order)
+                               ranker="overlap", order=order, config=DocumentsConfig(steps=()))  # only cut
     except BudgetError:
         fixed = counter.count("\n\n".join(p for p in (instruction, question) if p))
         original = counter.count("\n\n".join(([instruction] if instruction else []) + docs +
@@ -302,7 +302,8 @@ def test_fast_mode_never_runs_the_lm_on_a_document_kept_whole(tiny_scorer, monke
     docs = ["The harbor vessel shipped tariff goods. " * 3, "A violin melody in the desert. " * 6,
             "The senate debated the tariff. " * 6, "Glacier river mountain orbit planet. " * 6]
     r = compress_documents(docs, question="Which vessel shipped tariff goods from the harbor?", rate=0.5,
-                           model=Compressor(tiny_scorer), ranker="overlap")
+                           model=Compressor(tiny_scorer), ranker="overlap",
+                           config=DocumentsConfig(steps=()))  # noise would strip the trailing spaces
     _check(r, docs, "Which vessel shipped tariff goods from the harbor?", None, tiny_scorer.counter)
     assert r.stats[0].rank == 0 and r.documents[0] == docs[0]  # most relevant, kept whole
     cut = [i for i, (d, out) in enumerate(zip(docs, r.documents)) if out.strip() and out != d]
@@ -393,3 +394,16 @@ def test_question_out_of_the_prompt_still_steers_but_is_not_returned_or_counted(
     assert r.compressed_tokens == counter.count(r.text) <= r.budget == original // 4
     assert r.stats[2].rank == 0 and "1854" in r.documents[2]  # the question still ranks documents
     assert r.kept and max(e for _, e in r.kept) <= len("\n\n".join(docs))  # spans of the docs-only assembly
+
+
+def test_repeated_documents_become_references_before_scoring(fake):
+    para = ("The quarterly revenue report shows the database migration finished on time and the team "
+            "shipped the new invoice service to every customer in the third quarter.")
+    docs = [para, "An unrelated note about the office kitchen and the renovation planned for next week.", para]
+    r = compress_documents(docs, question="When did the migration finish?", rate=0.6, model=fake, ranker="overlap")
+    dedup = next(s for s in r.steps if s.step == "dedup")
+    assert dedup.items_dropped == 1 and dedup.tokens_removed > 15
+    assert r.documents[2] in ("", "[same as document 1 above]") and r.compressed_tokens <= r.budget
+    off = compress_documents(docs, question="When did the migration finish?", rate=0.6, model=fake, ranker="overlap",
+                             config=DocumentsConfig(steps=()))
+    assert off.steps == ()

@@ -90,6 +90,7 @@ def test_bm25_qp_runs_question_perplexity_on_the_shortlist_only(tiny_scorer, mon
             "Tariff debates in the senate. " * 2, "Orbit of a planet. " * 4]
     r = compress_documents(docs, question="When did the senate pass the tariff?", rate=0.5,
                            model=Compressor(tiny_scorer), ranker="bm25_qp")
-    assert len(seen) == 1 and len(seen[0]) == 3 and set(seen[0]) >= {docs[0], docs[3]}
+    assert len(seen) == 1 and len(seen[0]) == 3  # the noise step strips the trailing spaces:
+    assert {d.rstrip() for d in seen[0]} >= {docs[0].rstrip(), docs[3].rstrip()}
     assert {r.stats[0].rank, r.stats[3].rank} <= {0, 1, 2} and r.compressed_tokens <= r.budget
     assert get_ranker("bm25_qp", tiny_scorer).second.base is tiny_scorer

@@ -10,7 +10,7 @@ import math
 from headroom_lingua.config import CompressionConfig
 from headroom_lingua.engine.budget import TokenCounter
 
-from .suites import Example
+from .suite_base import Example
 
 BASELINE_CONFIG = CompressionConfig(protect=(), on_overflow="drop")
 """Baselines (truncation, random drop) protect nothing: they are what they say."""

@@ -13,6 +13,7 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
   (``headroom_lingua.frontends.documents``: coarse ranking by question perplexity, rank-weighted
   allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
   as settings, e.g. ``documents:fine=surprisal`` or ``documents:order=relevance``;
+- ``messages`` and ``truncate-turns``: for the ``chat-history`` suite (see ``chat_methods``);
 - ``llmlingua``, ``longllmlingua``: the peers, through the ``llmlingua`` package (see ``peers``).
 
 Example:
@@ -37,6 +38,7 @@ from headroom_lingua.engine.budget import TokenCounter
 from headroom_lingua.errors import ConfigError
 from headroom_lingua.scorers import SCORER_KINDS, PositionScorer, RandomScorer, Scorer, get_kind, load_scorer
 
+from .chat_methods import MessagesMethod, TruncateTurns
 from .method_base import BASELINE_CONFIG, Compressed, Method, NoCompression, budget_for
 from .suites import Example
 
@@ -110,7 +112,7 @@ def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def known_methods() -> list[str]:
-    return sorted({"none", "truncate", "documents", *PEERS, *SCORER_KINDS})
+    return sorted({"none", "truncate", "documents", "messages", "truncate-turns", *PEERS, *SCORER_KINDS})
 
 
 @functools.lru_cache(maxsize=8)
@@ -145,6 +147,22 @@ def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounte
     return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), DocumentsConfig().replace(**doc))
 
 
+def _messages_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
+    """``messages[:field=value,...]``: fields of ``MessagesConfig``, ``stable``, ``CompressionConfig``
+    and ``PerplexityConfig``; the default pipeline config (protected spans yield by priority)."""
+    from headroom_lingua import Compressor
+    from headroom_lingua.frontends.messages import MessagesConfig
+
+    fields = tuple(f.name for f in dataclasses.fields(MessagesConfig)) + ("stable",)
+    pipeline, scorer_cfg, msg = _split_settings(spec, "perplexity", overrides, fields)
+    stable = bool(msg.pop("stable", True))
+    if "steps" in msg:
+        msg["steps"] = tuple(msg["steps"])
+    scorer = _model_scorer("perplexity", config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    compressor = Compressor(scorer, config=CompressionConfig().replace(**pipeline), tokenizer=counter)
+    return MessagesMethod(spec, compressor, MessagesConfig().replace(**msg), stable=stable)
+
+
 def _scorer(name: str, scorer_cfg: dict[str, Any], config: Any) -> Scorer:
     kind = get_kind(name)
     if kind.model_kind is not None:  # model-backed scorers load the scorer model
@@ -168,6 +186,10 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
                                                device=config.device, **overrides)
     if name == "documents":
         return _documents_method(spec, overrides, counter, config)
+    if name == "messages":
+        return _messages_method(spec, overrides, counter, config)
+    if name == "truncate-turns":
+        return TruncateTurns(counter)
     if name not in SCORER_KINDS and name != "truncate":
         raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
     pipeline, scorer_cfg, _ = _split_settings(spec, "position" if name == "truncate" else name, overrides)

@@ -68,10 +68,17 @@ def compressor(args: argparse.Namespace) -> Any:
                                       scorer_config=scorer_config)
 
 
-def summary(result: Any, extra: str = "") -> str:
-    """One line of figures: tokens before and after, budget, ratio, time, tokenizer."""
+def summary(result: Any, extra: str = "", shown: int = 5) -> str:
+    """One line of figures: tokens before and after, budget, ratio, time, tokenizer; then what
+    went over the budget and which protected spans yielded (the first ``shown`` of them)."""
+    over = getattr(result, "over_budget", 0)
+    gave = tuple(getattr(result, "yielded", ()))
+    tail = f", {over} tokens over: the verbatim parts alone exceed it" if over else ""
+    if gave:
+        more = f" and {len(gave) - shown} more" if len(gave) > shown else ""
+        tail += f"; {len(gave)} protected span(s) yielded: " + ", ".join(repr(t) for t in gave[:shown]) + more
     return (f"{result.original_tokens} -> {result.compressed_tokens} tokens (budget {result.budget}, "
-            f"{result.ratio:.2f}x{extra}, {result.seconds:.2f} s, tokenizer {result.tokenizer})\n")
+            f"{result.ratio:.2f}x{extra}, {result.seconds:.2f} s, tokenizer {result.tokenizer}{tail})\n")
 
 
 def dispatch(args: argparse.Namespace, stdout: Any, stderr: Any, prog: str = "headroom-lingua",

@@ -74,8 +74,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--force-regex", action="append", metavar="REGEX", help="keep matches verbatim (repeatable)")
     c.add_argument("--no-protect", action="append", metavar="NAME", help="turn a built-in protector off")
     c.add_argument("--iterative", action="store_true", help="LLMLingua's iterative conditional scoring")
-    c.add_argument("--on-overflow", choices=("raise", "drop"), default="raise",
-                   help="when protected text alone exceeds the budget")
+    c.add_argument("--on-overflow", choices=("yield", "raise", "drop"), default="yield",
+                   help="when protected text alone exceeds the budget: protected spans yield by priority "
+                        "(default; --force items never), raise an error, or all become droppable")
     c.add_argument("--protect-share", type=float, default=1.0, metavar="S",
                    help="largest share of the budget protected spans take for sure; the rest compete on "
                         "their scores (default 1: all protected spans kept)")

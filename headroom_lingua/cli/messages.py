@@ -39,9 +39,14 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                                tokenizer=args.tokenizer, stable=not args.unstable, progress=stderr.isatty())
     out = {**body, "messages": result.messages} if body is not None else result.messages
     stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    if result.over_budget and not args.stats:
+        stderr.write(f"headroom-lingua: warning: {result.over_budget} tokens over the budget of {result.budget}: "
+                     "the verbatim parts (system messages, the last user message) alone exceed it\n")
     if args.stats:
         mode = "stable" if result.stable else "not stable (global selection)"
         stderr.write(summary(result, f", {mode}"))
+        for st in result.steps:
+            stderr.write(f"  step {st.step:<5} -{st.tokens_removed} tokens, {st.items_dropped} items, {st.seconds:.3f} s\n")
         for s in result.stats:
             tag = " verbatim" if s.verbatim else ""
             stderr.write(f"  [{s.index}] {s.role:<9} {s.original_tokens} -> {s.compressed_tokens}{tag}\n")

@@ -71,13 +71,23 @@ def joined(pieces: Sequence[Units], counter: TokenCounter, assemble: Callable[[l
     return lambda masks: counter.count(assemble([render(p, m)[0] for p, m in zip(pieces, masks)]))
 
 
+def yielded(units: Units, keep: np.ndarray, width: int = 40) -> list[str]:
+    """The protected spans of ``units`` that ``keep`` left out, shortened to ``width`` characters."""
+    out = []
+    for i in np.flatnonzero(units.protected & ~np.asarray(keep, dtype=bool)).tolist():
+        text = " ".join(units.text[units.starts[i]:units.ends[i]].split())
+        out.append(text if len(text) <= width else text[:width - 1] + "…")
+    return out
+
+
 def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
         measure: Measure, weights: Sequence[float] | None = None, on_overflow: str = "raise",
         protect_share: float = 1.0, costs: Sequence[np.ndarray] | None = None) -> tuple[list[np.ndarray], int]:
     """One keep-mask per piece, jointly the most top-ranked units whose assembled output
     (``measure(masks)``) fits ``budget``, and that count. Protected units are kept; when they
-    alone exceed the budget, ``BudgetError`` (``on_overflow="raise"``) or they become droppable
-    (``"drop"``); ``protect_share`` as in ``select``. ``costs``: per-piece additive estimates,
+    alone exceed the budget, ``BudgetError`` (``on_overflow="raise"``), they become droppable
+    (``"drop"``) or they give way by priority (``"yield"``, see ``select``); ``protect_share``
+    as in ``select``. ``costs``: per-piece additive estimates,
     when the caller has them (else ``unit_costs``)."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
@@ -96,10 +106,11 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
         costs = [unit_costs(p, counter) for p in pieces]
     cost = np.concatenate(list(costs) or [np.zeros(0, np.int64)])
     protected = np.concatenate([p.protected for p in pieces] or [np.zeros(0, bool)])
+    priority = np.concatenate([p.priority for p in pieces] or [np.zeros(0, np.int8)])
 
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]
 
     keep, used = select(key, cost, protected, budget, count=lambda m: measure(split(m)), on_overflow=on_overflow,
-                        protect_share=protect_share)
+                        protect_share=protect_share, priority=priority)
     return split(keep), used

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from .entities import commitment_spans, entity_spans
 from .inputs import as_force
 from .quantities import quantity_spans
+from .segment import STRICT, Units, segment
 
 Span = tuple[int, int]
 
@@ -46,6 +47,7 @@ _IDENTIFIER = regex.compile(
     r"|\b[A-Za-z_][\w]*_[\w]*\b"                                                  # snake_case
     r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*\b"          # camelCase, CamelCase
     r"|\b[A-Za-z]+[0-9]\w*\b|\b[A-Z]{2,}[a-z]+\w*"                                  # Q3, ERR42, HTTPServer
+    r"|\b[A-Z][A-Z0-9]+-\d+\b"                                                      # INC-123, ORD-10457
     r"|\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?"                                # dotted.names
 )
 _FENCED = regex.compile(r"(?m)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", regex.DOTALL)
@@ -169,6 +171,16 @@ LINKERS: dict[str, Callable[[str], list[Span]]] = {
 unit that is kept or dropped whole and ranked above every other droppable unit (not protected:
 what it holds, names and numbers included, goes with it when the budget cannot hold it)."""
 
+FORCE = STRICT
+"""Priority of ``force=`` items: they never yield (a ``BudgetError`` says when they alone overflow)."""
+PRIORITY: dict[str, int] = {
+    "emails": 3, "urls": 3, "paths": 3, "identifiers": 3, "entities": 3,  # names of things: the last to yield
+    "numbers": 2, "labels": 2,
+    "code_blocks": 1, "inline_code": 1, "json": 1, "tags": 1,  # long spans, shrunk by structure first
+}
+"""When protected text alone exceeds the budget (``on_overflow="yield"``), protected spans give
+way lowest priority first, then lowest score, whole spans only; ``force=`` items never."""
+
 
 def force_spans(text: str, force: Iterable) -> list[Span]:
     """Spans of ``force`` items: strings match literally, compiled patterns as regexes."""
@@ -183,15 +195,55 @@ def force_spans(text: str, force: Iterable) -> list[Span]:
 
 def find_protected(text: str, protect: Sequence[str], force: Iterable = ()) -> list[Span]:
     """Sorted, merged protected spans from the named built-in protectors and ``force`` items."""
-    spans: list[Span] = []
+    return [(s, e) for s, e, _ in find_ranked(text, protect, force)]
+
+
+def find_ranked(text: str, protect: Sequence[str], force: Iterable = ()) -> list[tuple[int, int, int]]:
+    """Sorted, merged protected spans ``(start, end, priority)`` (``PRIORITY``; ``FORCE`` for
+    ``force`` items); a merged span takes its longest part's priority, ``FORCE`` if it holds one."""
+    spans: list[tuple[int, int, int]] = []
     for name in protect:
         if name in LINKERS:
             continue
         if name not in PROTECTORS:
             raise ConfigError(f"unknown protector {name!r}; built-in protectors are {list(PROTECTORS)}")
-        spans.extend(PROTECTORS[name](text))
-    spans.extend(force_spans(text, force))
-    return merge_spans(spans)
+        spans.extend((s, e, PRIORITY[name]) for s, e in PROTECTORS[name](text))
+    spans.extend((s, e, FORCE) for s, e in force_spans(text, force))
+    return merge_ranked(spans)
+
+
+def protected_units(text: str, protect: Sequence[str], force: Iterable = (), whole: Iterable[Span] = ()) -> Units:
+    """``text`` segmented with its protected spans (and their priorities) marked. ``whole``: more
+    spans to keep or yield whole, at the priority of code and JSON (structure steps name them).
+
+    >>> u = protected_units("Call 555-0100 now", ("numbers",), force=["now"])
+    >>> u.priority.tolist()
+    [0, 2, 4]
+    """
+    ranked = find_ranked(text, protect, force)
+    if whole:
+        ranked = merge_ranked(ranked + [(s, e, PRIORITY["json"]) for s, e in whole])
+    return segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked])
+
+
+def merge_ranked(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Union of ranked spans. A merged span takes the priority of its longest part (a code block
+    or JSON object holding numbers and names is code or JSON), or ``FORCE`` when it holds a
+    forced item (that never yields)."""
+    merged: list[list[int]] = []  # start, end, priority, length of the longest part
+    for s, e, p in sorted(spans):
+        if e <= s:
+            continue
+        if merged and s <= merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], e)
+            if p >= FORCE or last[2] >= FORCE:
+                last[2] = FORCE
+            elif e - s > last[3]:
+                last[2], last[3] = p, e - s
+        else:
+            merged.append([s, e, p, e - s])
+    return [(s, e, p) for s, e, p, _ in merged]
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

@@ -44,7 +44,14 @@ class Units:
     starts: np.ndarray  # (n,) int64, increasing
     ends: np.ndarray  # (n,) int64, ends[i] <= starts[i + 1]
     protected: np.ndarray  # (n,) bool
-    priority: np.ndarray | None = None  # (n,) bool: linked clauses, ranked above other droppable units
+    priority: np.ndarray | None = None  # (n,) int8: 0 unprotected, else the protector's (protect.PRIORITY)
+    linked: np.ndarray | None = None  # (n,) bool: linked clauses, ranked above other droppable units
+
+    def __post_init__(self) -> None:
+        if self.priority is None:  # protected units of unknown origin yield like the lowest protector
+            object.__setattr__(self, "priority", np.asarray(self.protected, dtype=np.int8))
+        if self.linked is None:
+            object.__setattr__(self, "linked", np.zeros(len(self.starts), dtype=bool))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -132,62 +139,72 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
     return fast if fast is not None else _regex_units(text)
 
 
-def segment(text: str, protected: Sequence[tuple[int, int]] = (), groups: Sequence[tuple[int, int]] = (),
-            linked: Sequence[tuple[int, int]] = ()) -> Units:
-    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit.
+STRICT = 4
+"""The protection level that never yields (``force=`` items, ``protect.FORCE``): a linked clause
+holding such a unit stays protected at that level."""
+
+
+def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequence[int] | None = None,
+            groups: Sequence[tuple[int, int]] = (), linked: Sequence[tuple[int, int]] = ()) -> Units:
+    """Split ``text`` into units; each protected span (sorted, disjoint) becomes one whole unit,
+    at its ``priority`` (one per span, default 1; a unit made of several takes the highest).
     Each of ``groups`` (sorted, disjoint spans: a line of code) becomes one unit too, kept or
-    dropped whole; it is protected when it overlaps a protected span. Each of ``linked`` (sorted,
-    disjoint: a clause that states who does what) becomes one unprotected unit with
-    ``priority`` set, protected spans inside it included: it goes whole or not at all, and front
-    ends rank it above every other droppable unit.
+    dropped whole, at the highest priority of what it holds. Each of ``linked`` (sorted,
+    disjoint: a clause that states who does what) becomes one unprotected unit marked ``linked``,
+    protected spans inside it included (unless one is at ``STRICT``): it goes whole or not at all,
+    and front ends rank it above every other droppable unit.
 
     Example:
         >>> u = segment("Dana owns the fix. Ok.", protected=[(0, 4)], linked=[(0, 17)])
-        >>> [u.text[s:e] for s, e in zip(u.starts, u.ends)], u.priority.tolist(), u.protected.tolist()
+        >>> [u.text[s:e] for s, e in zip(u.starts, u.ends)], u.linked.tolist(), u.protected.tolist()
         (['Dana owns the fix', '.', 'Ok', '.'], [True, False, False, False], [False, False, False, False])
     """
     starts, ends = _base_units(text)
-    is_protected = np.zeros(len(starts), dtype=bool)
-    starts, ends, is_protected = _merge(starts, ends, is_protected, protected, True)
-    starts, ends, is_protected = _merge(starts, ends, is_protected, groups, False)
+    levels = np.zeros(len(starts), dtype=np.int8)
+    span_levels = np.ones(len(protected), np.int8) if priority is None else np.asarray(priority, dtype=np.int8)
+    starts, ends, levels = _merge(starts, ends, levels, protected, span_levels)
+    starts, ends, levels = _merge(starts, ends, levels, groups, None)
     if not len(linked):
-        return Units(text, starts, ends, is_protected, np.zeros(len(starts), dtype=bool))
-    old_starts = starts
-    starts, ends, priority = _merge(starts, ends, np.zeros(len(starts), dtype=bool), linked, True)
-    # A linked unit is not protected; every other unit keeps its own flag (found by its start).
-    flags = is_protected[np.searchsorted(old_starts, starts)] & ~priority
-    return Units(text, starts, ends, flags, priority)
+        return Units(text, starts, ends, levels > 0, levels)
+    _, _, held = _merge(starts, ends, levels, linked, None)  # the highest level inside each clause
+    starts, ends, mark = _merge(starts, ends, np.zeros(len(starts), dtype=np.int8), linked,
+                                np.ones(len(linked), np.int8))
+    is_linked = (mark > 0) & (held < STRICT)
+    levels = np.where(is_linked, 0, held).astype(np.int8)
+    return Units(text, starts, ends, levels > 0, levels, is_linked)
 
 
-def _merge(starts: np.ndarray, ends: np.ndarray, flags: np.ndarray, spans: Sequence[tuple[int, int]],
-           protect: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge the units each span overlaps into one; the merged unit's flag is ``protect`` or any
-    of its members' flags."""
+def _merge(starts: np.ndarray, ends: np.ndarray, levels: np.ndarray, spans: Sequence[tuple[int, int]],
+           span_levels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the units each span overlaps into one; the merged unit's level is the highest of its
+    members' and of its spans' (``span_levels``; None: the spans add no level)."""
     if not len(spans) or not len(starts):
-        return starts, ends, flags
+        return starts, ends, levels
     prot = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    add = np.zeros(len(prot), np.int8) if span_levels is None else np.asarray(span_levels, np.int8)
     # Unit index range [first, last] overlapping each span.
     first = np.searchsorted(ends, prot[:, 0], side="right")
     last = np.searchsorted(starts, prot[:, 1], side="left") - 1
     keep = first <= last  # spans made of whitespace only overlap no unit
-    first, last = first[keep], last[keep]
+    first, last, add = first[keep], last[keep], add[keep]
     if not len(first):
-        return starts, ends, flags
+        return starts, ends, levels
     # Widening to unit boundaries can make neighbouring spans share units: merge those ranges.
-    groups = [[first[0], last[0]]]
-    for f, l in zip(first[1:].tolist(), last[1:].tolist()):
+    groups = [[int(first[0]), int(last[0]), int(add[0])]]
+    for f, l, a in zip(first[1:].tolist(), last[1:].tolist(), add[1:].tolist()):
         if f <= groups[-1][1]:
-            groups[-1][1] = max(groups[-1][1], l)
+            groups[-1][1], groups[-1][2] = max(groups[-1][1], l), max(groups[-1][2], a)
         else:
-            groups.append([f, l])
+            groups.append([f, l, a])
     grp = np.asarray(groups, dtype=np.int64)
     cover = np.zeros(len(starts) + 1, dtype=np.int64)
     np.add.at(cover, grp[:, 0] + 1, 1)
     np.add.at(cover, grp[:, 1] + 1, -1)
     drop = np.cumsum(cover)[:-1] > 0  # units after the first one of each group
-    new_ends, new_flags = ends.copy(), flags.copy()
+    new_ends, new_levels = ends.copy(), levels.copy()
     new_ends[grp[:, 0]] = ends[grp[:, 1]]
-    member = np.concatenate(([0], np.cumsum(flags)))  # any flagged member inside each group
-    new_flags[grp[:, 0]] = protect | (member[grp[:, 1] + 1] - member[grp[:, 0]] > 0)
+    bounds = np.ravel(np.column_stack((grp[:, 0], grp[:, 1] + 1)))
+    members = np.maximum.reduceat(np.concatenate((levels, [0])), bounds)[::2]  # highest member level
+    new_levels[grp[:, 0]] = np.maximum(members, grp[:, 2])
     keep_unit = ~drop
-    return starts[keep_unit], new_ends[keep_unit], new_flags[keep_unit]
+    return starts[keep_unit], new_ends[keep_unit], new_levels[keep_unit]

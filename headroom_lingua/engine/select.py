@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import BudgetError
+from .protect import FORCE
 
 FILL_TRIES = 8
 
@@ -33,17 +34,23 @@ def ranking(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget: int,
            count: Callable[[np.ndarray], int], on_overflow: str = "raise",
-           fill_tries: int = FILL_TRIES, protect_share: float = 1.0) -> tuple[np.ndarray, int]:
+           fill_tries: int = FILL_TRIES, protect_share: float = 1.0,
+           priority: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """The keep-mask with the most top-ranked units whose rendered text fits ``budget`` tokens,
-    and that text's token count. Raises ``BudgetError`` when protected units alone exceed the
-    budget and ``on_overflow == "raise"``; with ``"drop"`` protected units become droppable
-    (after every unprotected one). ``protect_share < 1``: when protected units would take more
-    than that share of the budget, only the top-scoring ones that fit in the share are sure to
-    be kept; the others compete with unprotected units on their scores."""
+    and that text's token count. When protected units alone exceed the budget:
+    ``on_overflow="raise"``: ``BudgetError``; ``"drop"``: protected units become droppable (after
+    every unprotected one); ``"yield"``: protected units give way lowest ``priority`` first, then
+    lowest score, until the rest fit; units of priority ``FORCE`` (``force=`` items) never yield
+    and raise ``BudgetError`` when they alone overflow. ``protect_share < 1``: when protected
+    units would take more than that share of the budget, only the top-scoring ones that fit in
+    the share are sure to be kept; the others compete with unprotected units on their scores."""
     scores = np.asarray(scores, dtype=np.float64)
     protected = np.asarray(protected, dtype=bool)
+    priority = protected.astype(np.int8) if priority is None else np.asarray(priority)
     if protect_share < 1.0 and protected.any():
         protected = _within_share(scores, protected, int(protect_share * budget), count)
+    if on_overflow == "yield":
+        protected = _yield(scores, protected, priority, budget, count)
     base, order, base_count = _base(scores, protected, budget, count, on_overflow)
     cache: dict[int, int] = {0: base_count}
 
@@ -85,6 +92,31 @@ def _base(scores: np.ndarray, protected: np.ndarray, budget: int, count: Callabl
         base = np.zeros_like(protected)
         base_count = count(base)
     return base, order, base_count
+
+
+def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budget: int,
+           count: Callable[[np.ndarray], int]) -> np.ndarray:
+    """The protected units that stay protected: all when they fit, else the ``FORCE`` ones plus
+    the longest prefix of the others (highest priority, then highest score) that fits."""
+    if count(protected) <= budget:
+        return protected
+    forced = protected & (priority >= FORCE)
+    if count(forced) > budget:
+        raise BudgetError(f"force= items alone are {count(forced)} tokens, {count(forced) - budget} over the "
+                          f"budget of {budget}; raise the budget or force fewer items")
+    idx = np.flatnonzero(protected & ~forced)
+    order = idx[np.lexsort((idx, -scores[idx], -priority[idx].astype(np.int64)))]
+
+    def top(k: int) -> np.ndarray:
+        m = forced.copy()
+        m[order[:k]] = True
+        return m
+
+    lo, hi = 0, len(order)  # top(lo) fits, top(hi) does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if count(top(mid)) <= budget else (lo, mid)
+    return top(lo)
 
 
 def _fill(keep: np.ndarray, used: int, candidates: np.ndarray, budget: int,

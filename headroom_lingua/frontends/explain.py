@@ -68,7 +68,7 @@ def explain_units(units: Units, scores: np.ndarray, keep: np.ndarray, protect: S
     """One ``UnitInfo`` per unit; ``keep`` is the selection's mask before rendering."""
     final = orphan_marks(units, np.asarray(keep, dtype=bool)) if len(units) else keep
     names = _protector_names(units, protect, force)
-    priority = units.priority if units.priority is not None else np.zeros(len(units), dtype=bool)
+    priority = units.linked
     out = []
     for i, (s, e) in enumerate(units.spans()):
         if units.protected[i] or priority[i]:

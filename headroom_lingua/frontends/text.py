@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, render,
-                      resolve_budget, unit_costs)
+                      resolve_budget, unit_costs, yielded)
 from ..loading import Backend
 from .explain import explain_units
 from .prepare import prepare_units, prioritised
@@ -67,7 +67,8 @@ def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCou
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
     explainer = functools.partial(explain_units, units, scores, keep, backend.config.protect, force)
-    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name), explainer
+    return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name,
+                       yielded(units, keep)), explainer
 
 
 def compress_texts(backend: Backend, prompts: Sequence[str], *, rate: float | None = None,

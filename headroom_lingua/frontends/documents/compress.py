@@ -40,6 +40,7 @@ from ...errors import BudgetError
 from ...loading import Backend, resolve
 from ...rankers import Ranker, get_ranker
 from ...scorers.base import progress_hook
+from ...structure.apply import StepStat, query_terms, run_steps, whole_spans
 from ..prepare import prepare_units, prioritised
 from .allocate import coarse, output_order, rank_weights, whole_documents, within_gap
 from .config import DocumentsConfig, DocumentsResult
@@ -123,8 +124,18 @@ def compress_documents(documents: Any, *, question: str | None = None, instructi
                           f"of {budget}; raise the budget or shorten them (they are never compressed)")
     if budget >= original:
         return unchanged(job, original_text, original, budget, time.perf_counter() - start)
+    job.docs, steps = _structure(job)
     relevance, active, units, masks, used = _compress(job, ranker, budget, fixed, progress)
-    return build_result(job, original, budget, used, relevance, active, units, masks, time.perf_counter() - start)
+    result = build_result(job, original, budget, used, relevance, active, units, masks, time.perf_counter() - start)
+    return dataclasses.replace(result, steps=steps)
+
+
+def _structure(job: Job) -> tuple[list[str], tuple[StepStat, ...]]:
+    """The documents after the structure steps (repeats across documents first), and their stats."""
+    if not job.cfg.steps:
+        return job.docs, ()
+    return run_steps(job.docs, [True] * len(job.docs), job.cfg.steps, job.counter.count, label="document",
+                     keep_terms=query_terms(job.question or ""))
 
 
 def _compress(job: Job, ranker: Any, budget: int, fixed: int, progress: bool) -> tuple:
@@ -184,7 +195,10 @@ def _score_kept(job: Job, kept: list[int], doc_tokens: list[int], room: int, wei
     expected to keep whole get no scores yet (None): whether a document is kept whole does not
     depend on its scores (its units' keys are percentiles), so ``_fit`` scores one only if the
     selection cuts into it after all."""
-    units = {i: prepare_units(job.docs[i], job.backend.config.protect, job.force) for i in kept}
+    protect = job.backend.config.protect
+    units = {i: prepare_units(job.docs[i], protect, job.force,
+                              whole_spans(job.docs[i], "json" in protect, "code_blocks" in protect)
+                              if job.cfg.steps else ()) for i in kept}
     whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
     cut = [i for i in kept if i not in whole]
     if bar is not None:
@@ -202,8 +216,10 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
     then lose protected spans too (only instruction and question are never cut). Documents
     without scores (expected whole) are selected on placeholder scores; if one is cut after all,
     the ``later`` scorer scores it (plain surprisal, cached if a ranking pass read it) and the
-    selection reruns."""
+    selection reruns. The last document left yields protected spans by priority as the engine
+    does (``on_overflow="yield"``, the default) or drops them by score (``raise``/``drop``)."""
     active = list(kept)
+    last = "yield" if job.backend.config.on_overflow == "yield" else "drop"
     while True:
         order = output_order(active, job.cfg.order if weighted else "original")
         pos = {i: k for k, i in enumerate(active)}
@@ -216,7 +232,7 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
         given = [prioritised(units[i], scores[i] if scores[i] is not None else np.zeros(len(units[i]))) for i in active]
         try:
             masks, used = fit(pieces, given, budget, job.counter, joined(pieces, job.counter, assemble),
-                              weights=weights, on_overflow="raise" if len(active) > 1 else "drop",
+                              weights=weights, on_overflow="raise" if len(active) > 1 else last,
                               protect_share=job.backend.config.protect_share)
         except BudgetError:
             active.pop()

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...errors import ConfigError
 from ...result import CompressionResult
+from ...structure.apply import STEPS, StepStat, check_steps
 
 ORDERS = ("original", "relevance", "both_ends")
 FINE = ("contrastive", "surprisal")
@@ -44,6 +45,11 @@ class DocumentsConfig:
             perplexity. None (default): the budget alone decides. Off-topic documents cost tokens
             and distract small target models; a gap also drops a document a multi-hop question
             needs when it shares little with the question (see docs/documents_and_chat.md).
+        steps: structure steps run on the documents before ranking and scoring, from
+            ``structure.apply.STEPS`` (default all: repeated documents and paragraphs become
+            back-references to the first copy, noise goes, JSON shrinks, logs fold; ``()``: off).
+            Skipped when the budget already holds the prompt. When a step changes a document,
+            ``documents`` and ``kept`` refer to the documents after the steps.
     """
 
     order: str = "original"
@@ -54,8 +60,10 @@ class DocumentsConfig:
     ranker: str = "auto"
     self_weight: float = 0.0
     relevance_gap: float | None = None
+    steps: tuple[str, ...] = STEPS
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", check_steps(self.steps))
         if self.order not in ORDERS:
             raise ConfigError(f"order={self.order!r} is not one of {list(ORDERS)}")
         if self.fine not in FINE:
@@ -112,10 +120,12 @@ class DocumentsResult(CompressionResult):
     documents: tuple[str, ...] = ()
     stats: tuple[DocumentStat, ...] = ()
     order: tuple[int, ...] = ()
+    steps: tuple[StepStat, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data["documents"] = list(self.documents)
         data["order"] = list(self.order)
         data["stats"] = [{**dataclasses.asdict(s), "kept": [list(k) for k in s.kept]} for s in self.stats]
+        data["steps"] = [dataclasses.asdict(s) for s in self.steps]
         return data

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...engine import Units, render
+from ...engine import Units, render, yielded
 from ...result import CompressionResult, make_result
 from .allocate import output_order
 from .config import DocumentsResult, DocumentStat
@@ -56,6 +56,7 @@ def build_result(job: Any, original: int, budget: int, used: int, relevance: np.
                                   job.counter.count(doc), job.counter.count(out),
                                   order.index(i) if i in order else None, tuple(spans)))
     kept = _spans_in_assembly(job, {i: rendered[i][1] for i in order})
-    base = make_result(text, original, used, kept, seconds, budget, job.counter.name)
+    gave_way = [t for i, m in zip(active, masks) for t in yielded(units[i], m)]
+    base = make_result(text, original, used, kept, seconds, budget, job.counter.name, gave_way)
     return DocumentsResult(**_fields(base), documents=tuple(documents), stats=tuple(stats),
                            order=tuple(order))

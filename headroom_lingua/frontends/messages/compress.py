@@ -6,7 +6,11 @@ other key come back untouched. Token accounting, in the budget tokenizer: a mess
 its text, and the JSON of its other keys and non-text parts; the budget holds over the whole list.
 
 Policy: ``system``/``developer`` messages and the last user message stay verbatim; the other turns
-and tool outputs are compressed, tool outputs harder (``tool_weight``).
+and tool outputs are compressed, tool outputs harder (``tool_weight``). A valid conversation never
+raises for its budget (unless ``CompressionConfig(on_overflow="raise")``): protected spans in the
+compressible turns yield by priority (see ``engine.protect.PRIORITY``), and when the verbatim parts
+alone exceed the budget, every compressible turn goes to its minimum (its ``force=`` items only)
+and ``MessagesResult.over_budget`` says by how many tokens the result is over.
 
 ``stable=True`` (default): a message's compressed form depends only on itself and the messages
 before it, so a conversation compressed again with more turns appended keeps its earlier turns
@@ -41,6 +45,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -50,10 +55,12 @@ from typing import Any, Iterable, Sequence
 from ...engine import as_force, check_budget_args, resolve_budget
 from ...errors import BudgetError
 from ...loading import resolve
+from ...structure.apply import whole_spans
 from ..prepare import prepare_units, prioritised
 from .config import MessagesConfig, MessagesResult, MessageStat
 from .fit import Piece, global_texts, stable_texts, text_cost
 from .parse import Msg, parse_messages
+from .steps import apply_steps
 
 PROGRESS_MIN_TOKENS = 4096
 
@@ -81,14 +88,18 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     msgs = parse_messages(messages, counter, cfg)
     original = sum(m.tokens for m in msgs)
     budget = resolve_budget(max(original, 1), rate, target_tokens)
-    fixed = sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
-                                             if m.verbatim or not t.strip())
-    if fixed > budget:
+    stepped, step_stats = {}, ()
+    if budget < original:
+        msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force)
+    fixed = _fixed(msgs)
+    if fixed > budget and compressor.config.on_overflow == "raise":
         raise BudgetError(f"verbatim content (system/developer messages, the last user message, roles, tool "
                           f"calls and non-text parts) is {fixed} tokens, {fixed - budget} over the budget of "
                           f"{budget}; raise the budget or set MessagesConfig(keep_last_user=False)")
     pieces = _pieces(msgs, cfg, compressor.config.protect, force, with_last_user=stable)
+    original_texts = {(m.index, j): t for m in msgs for j, t in m.texts}
     texts: dict[tuple[int, int | None], str] = {}
+    gave_way: list[str] = []
     stable_rate = None
     if budget < original and any(not msgs[p.msg].verbatim for p in pieces):
         _score(compressor.scorer, pieces, batched=not stable, progress=progress)
@@ -99,9 +110,17 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
                 stable, stable_rate = False, None
         if not stable:
             own = [p for p in pieces if not msgs[p.msg].verbatim]
-            texts = global_texts(msgs, own, budget - fixed, cfg, counter, compressor.config)
-    return _result(messages, msgs, texts, counter, original, budget, stable, stable_rate,
-                   time.perf_counter() - start)
+            texts, gave_way = global_texts(msgs, own, max(budget - fixed, 0), cfg, counter, compressor.config)
+    texts = {**stepped, **texts}
+    result = _result(messages, msgs, {k: v for k, v in texts.items() if v != original_texts.get(k) or k in stepped},
+                     counter, original, budget, stable, stable_rate, time.perf_counter() - start, tuple(gave_way))
+    return dataclasses.replace(result, steps=step_stats)
+
+
+def _fixed(msgs: list[Msg]) -> int:
+    """Tokens nothing can cut: roles, other keys and parts, verbatim and blank texts."""
+    return sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
+                                            if m.verbatim or not t.strip())
 
 
 def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], force: Iterable,
@@ -109,7 +128,11 @@ def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], forc
     """Segmented text parts of the compressible messages. The stable account also needs the last
     user message's would-be cost (so that it does not depend on which message is last); that
     message is output verbatim all the same."""
-    return [Piece(m.index, j, prepare_units(t, protect, force), n)
+    def units(m: Msg, t: str) -> Any:
+        whole = whole_spans(t, "json" in protect, "code_blocks" in protect) if cfg.steps and not m.verbatim else ()
+        return prepare_units(t, protect, force, whole)
+
+    return [Piece(m.index, j, units(m, t), n)
             for m in msgs if not m.verbatim or (with_last_user and m.role not in cfg.verbatim_roles)
             for (j, t), n in zip(m.texts, m.text_tokens) if t.strip()]
 
@@ -156,7 +179,8 @@ def _rebuild(msg: Mapping, texts: dict[int | None, str]) -> dict[str, Any]:
 
 
 def _result(raw: Sequence[Mapping], msgs: list[Msg], texts: dict[tuple[int, int | None], str], counter: Any,
-            original: int, budget: int, stable: bool, stable_rate: float | None, seconds: float) -> MessagesResult:
+            original: int, budget: int, stable: bool, stable_rate: float | None, seconds: float,
+            gave_way: tuple[str, ...]) -> MessagesResult:
     out, stats, total = [], [], 0
     for m in msgs:
         own = {j: texts[(m.index, j)] for j, _ in m.texts if (m.index, j) in texts}
@@ -167,4 +191,4 @@ def _result(raw: Sequence[Mapping], msgs: list[Msg], texts: dict[tuple[int, int 
     rate = total / original if original else 1.0
     ratio = original / total if total else (1.0 if not original else float("inf"))
     return MessagesResult(out, original, total, rate, ratio, budget, counter.name, seconds, stable,
-                          stable_rate, tuple(stats))
+                          stable_rate, tuple(stats), gave_way, max(total - budget, 0))

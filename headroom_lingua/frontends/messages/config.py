@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from ...errors import ConfigError
+from ...structure.apply import STEPS, StepStat, check_steps
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
@@ -26,6 +27,10 @@ class MessagesConfig:
         min_share: ``stable=True``: a turn keeps at least this share of its allowance, however
             deep the account is in deficit (e.g. after a long system prompt).
         rate_step: ``stable=True`` with ``target_tokens``: the stable rate is a power of this.
+        steps: structure steps run on the compressible messages before scoring, from
+            ``structure.apply.STEPS`` (default all: ``dedup``, ``noise``, ``json``, ``logs``);
+            ``()`` turns them off. JSON values and unfenced code blocks are then kept or
+            dropped whole. Skipped when the budget already holds the conversation.
     """
 
     verbatim_roles: tuple[str, ...] = ("system", "developer")
@@ -36,8 +41,10 @@ class MessagesConfig:
     payback: float = 0.5
     min_share: float = 0.25
     rate_step: float = 0.8
+    steps: tuple[str, ...] = STEPS
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", check_steps(self.steps))
         if isinstance(self.verbatim_roles, str) or any(r not in ROLES for r in self.verbatim_roles):
             raise ConfigError(f"verbatim_roles must be a tuple of roles from {list(ROLES)}, got {self.verbatim_roles!r}")
         object.__setattr__(self, "verbatim_roles", tuple(self.verbatim_roles))
@@ -81,6 +88,11 @@ class MessagesResult:
         stable: True when every message's form depends only on the messages up to it.
         stable_rate: the per-turn rate of the stable account (None with ``stable=False``).
         stats: per-message figures.
+        yielded: protected spans of compressible turns that gave way (shortened to 40 characters).
+        steps: what each structure step removed (tokens, items, seconds), in the order they ran.
+        over_budget: tokens over the budget (0 normally; above 0 only when the verbatim parts,
+            system/developer messages and the last user message, alone exceed it: the
+            compressible turns are then at their minimum).
     """
 
     messages: list[dict[str, Any]]
@@ -94,8 +106,12 @@ class MessagesResult:
     stable: bool
     stable_rate: float | None
     stats: tuple[MessageStat, ...]
+    yielded: tuple[str, ...] = ()
+    over_budget: int = 0
+    steps: tuple[StepStat, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["stats"] = [dataclasses.asdict(s) for s in self.stats]
+        data["steps"] = [dataclasses.asdict(s) for s in self.steps]
         return data

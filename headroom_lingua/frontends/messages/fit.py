@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ...engine import Units, fit, render, summed
+from ...engine import FORCE, Units, fit, render, summed, yielded
 from ...errors import BudgetError
 from .config import MessagesConfig
 from .parse import Msg
@@ -60,15 +60,16 @@ def _fit_soft(own: list[Piece], room: int, counter: Any) -> list[np.ndarray]:
     alone is over, that protected text is kept (the overspend goes to the running account)."""
     try:
         units = [p.units for p in own]
-        masks, _ = fit(units, [p.scores for p in own], room, counter, summed(units, counter))
+        masks, _ = fit(units, [p.scores for p in own], room, counter, summed(units, counter), on_overflow="raise")
         return masks
     except BudgetError:
         return [p.units.protected.copy() for p in own]
 
 
 def global_texts(msgs: list[Msg], pieces: list[Piece], room: int, cfg: MessagesConfig, counter: Any,
-            compression: Any) -> dict[tuple[int, int | None], str]:
-    """One selection over all pieces; keep weights fall with the user turns after each message."""
+            compression: Any) -> tuple[dict[tuple[int, int | None], str], list[str]]:
+    """One selection over all pieces; keep weights fall with the user turns after each message.
+    Returns the compressed text of every piece and the protected spans that yielded."""
     users_after = np.cumsum([m.role == "user" for m in msgs][::-1])[::-1]  # users at or after each index
     weights = []
     for p in pieces:
@@ -76,9 +77,13 @@ def global_texts(msgs: list[Msg], pieces: list[Piece], room: int, cfg: MessagesC
         age = int(users_after[p.msg]) - (m.role == "user")
         weights.append(cfg.age_decay ** age * (cfg.tool_weight if m.role == "tool" else 1.0))
     units = [p.units for p in pieces]
-    masks, _ = fit(units, [p.scores for p in pieces], room, counter, summed(units, counter), weights=weights,
-                   on_overflow=compression.on_overflow, protect_share=compression.protect_share)
-    return {(p.msg, p.part): render(p.units, k)[0] for p, k in zip(pieces, masks)}
+    if room <= 0 and compression.on_overflow != "raise":  # the verbatim parts alone are over: the minimum
+        masks = [u.priority >= FORCE for u in units]
+    else:
+        masks, _ = fit(units, [p.scores for p in pieces], room, counter, summed(units, counter), weights=weights,
+                       on_overflow=compression.on_overflow, protect_share=compression.protect_share)
+    texts = {(p.msg, p.part): render(p.units, k)[0] for p, k in zip(pieces, masks)}
+    return texts, [t for p, k in zip(pieces, masks) for t in yielded(p.units, k)]
 
 
 def text_cost(msgs: list[Msg], texts: dict[tuple[int, int | None], str], counter: Any) -> int:

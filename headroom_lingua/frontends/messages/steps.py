@@ -1,0 +1,40 @@
+"""Structure steps on a conversation before scoring: repeats across messages first (``dedup``, in
+stable mode when the conversation is compressed stably, so earlier turns stay byte-identical),
+then structural noise, JSON shrunk by structure (tool outputs and any text part holding JSON; the
+words of the last user message and the ``force`` strings are its keep terms) and logs folded.
+Verbatim messages (system/developer, the last user message) are never changed but still count
+as the earlier copies that later repeats point back to."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable
+
+from ...structure.apply import StepStat, query_terms, run_steps
+from .config import MessagesConfig
+from .parse import Msg
+
+
+def apply_steps(msgs: list[Msg], cfg: MessagesConfig, counter: Any, stable: bool, force: Iterable
+                ) -> tuple[list[Msg], dict[tuple[int, int | None], str], tuple[StepStat, ...]]:
+    """(messages with their text parts after the steps, the changed texts by (message, part), stats)."""
+    flat = [(m, j, t) for m in msgs for j, t in m.texts]
+    if not cfg.steps or not flat:
+        return msgs, {}, ()
+    users = [m for m in msgs if m.role == "user"]
+    terms = query_terms(" ".join(t for _, t in users[-1].texts) if users else "", force)
+    out, stats = run_steps([t for _, _, t in flat], [not m.verbatim for m, _, _ in flat], cfg.steps, counter.count,
+                           stable=stable, names=[f"message {m.index + 1}" for m, _, _ in flat], keep_terms=terms)
+    changed = {(m.index, j): new for (m, j, t), new in zip(flat, out) if new != t}
+    if not changed:
+        return msgs, {}, stats
+    result = []
+    for m in msgs:
+        if not any((m.index, j) in changed for j, _ in m.texts):
+            result.append(m)
+            continue
+        texts = [(j, changed.get((m.index, j), t)) for j, t in m.texts]
+        tokens = [counter.count(changed[(m.index, j)]) if (m.index, j) in changed else n
+                  for (j, _), n in zip(m.texts, m.text_tokens)]
+        result.append(dataclasses.replace(m, texts=texts, text_tokens=tokens))
+    return result, changed, stats

@@ -1,0 +1,141 @@
+"""The structure steps as a front end runs them before scoring, over a list of texts (the text
+parts of a conversation, the documents of a prompt), with what each step removed, in tokens.
+
+Steps, in this order (``STEPS``; each can be left out):
+
+- ``dedup``: texts and paragraphs repeated across the list become back-references
+  (``dedup_texts``, ``keep="first"``; with ``stable=True`` a text's output depends only on the
+  texts before it, so earlier outputs stay byte-identical as texts are appended);
+- ``noise``: blank-line runs, decorative rules, trailing spaces, page headers (``strip_noise``);
+- ``json``: JSON in a text is shrunk by structure (``shrink_json_text``: long arrays keep their
+  first, last, schema-covering, outlier and ``keep_terms`` items) and stays valid JSON;
+- ``logs``: a text that reads as a log has its repeated lines folded (``collapse_logs``).
+
+Only texts marked ``active`` change; the others (verbatim system prompts, the last user message)
+still count as earlier texts for ``dedup``. ``whole_spans`` then names what the engine must keep
+or drop whole: JSON values and unfenced or indented code blocks.
+
+Example:
+    >>> out, stats = run_steps(["same words here " * 6, "same words here " * 6], [True, True],
+    ...                        ("dedup",), count=lambda t: len(t.split()))
+    >>> out[1], stats[0].tokens_removed
+    ('[same as text 1 above]', 13)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from typing import Callable, Iterable, Sequence
+
+from ..errors import ConfigError
+from .code import find_code_blocks
+from .dedup import dedup_texts
+from .json_shrink import find_json_values, shrink_json_text
+from .logs import collapse_logs, is_log_like
+from .noise import strip_noise
+
+_REFERENCE = re.compile(r"\[same as [^\n]*?(?:above|below)[^\]\n]*\]")  # dedup's back-references
+STEPS = ("dedup", "noise", "json", "logs")
+"""The structure steps a front end can run before scoring, in the order they run."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StepStat:
+    """What one step did over the whole input: tokens (budget tokenizer) and items it removed
+    (duplicates replaced, noise lines, array items omitted, log lines folded) and its time."""
+
+    step: str
+    tokens_removed: int
+    items_dropped: int
+    seconds: float
+
+
+def check_steps(steps: Iterable[str]) -> tuple[str, ...]:
+    """``steps`` as a tuple of known step names, or a ``ConfigError`` naming the bad ones."""
+    if isinstance(steps, str):
+        raise ConfigError(f"steps must be a tuple of step names from {list(STEPS)}, got the str {steps!r}")
+    steps = tuple(steps)
+    bad = [s for s in steps if s not in STEPS]
+    if bad:
+        raise ConfigError(f"unknown structure step(s) {bad}; choose from {list(STEPS)}")
+    return steps
+
+
+def _per_text(texts: list[str], active: Sequence[bool], step: Callable) -> tuple[list[str], int]:
+    out, dropped = list(texts), 0
+    for i, text in enumerate(texts):
+        if active[i] and text.strip():
+            out[i], report = step(text)
+            dropped += report.items_dropped
+    return out, dropped
+
+
+def _logs(text: str):
+    if is_log_like(text):
+        return collapse_logs(text)
+    return text, _NO_REPORT
+
+
+class _NoReport:
+    items_dropped = 0
+
+
+_NO_REPORT = _NoReport()
+
+
+def run_steps(texts: Sequence[str], active: Sequence[bool], steps: Sequence[str], count: Callable[[str], int], *,
+              stable: bool = False, names: Sequence[str] | None = None, label: str = "text",
+              keep_terms: Iterable[str] = ()) -> tuple[list[str], tuple[StepStat, ...]]:
+    """The texts after ``steps`` (inactive ones unchanged) and one ``StepStat`` per step run.
+    ``count``: the budget tokenizer's count; ``names``: what back-references call each text."""
+    steps = check_steps(steps)
+    terms = tuple(keep_terms)
+    out, stats = list(texts), []
+    for step in (s for s in STEPS if s in steps):
+        started = time.perf_counter()
+        before = sum(count(t) for t, a in zip(out, active) if a)
+        if step == "dedup":
+            new, report = dedup_texts(out, keep="first", stable=stable, label=label, names=names)
+            new = [n if a else t for n, t, a in zip(new, out, active)]
+            dropped = report.items_dropped if any(n != t for n, t in zip(new, out)) else 0
+        elif step == "noise":
+            new, dropped = _per_text(out, active, strip_noise)
+        elif step == "json":
+            new, dropped = _per_text(out, active, lambda t: shrink_json_text(t, keep_terms=terms))
+        else:
+            new, dropped = _per_text(out, active, _logs)
+        after = sum(count(t) for t, a in zip(new, active) if a)
+        out = new
+        stats.append(StepStat(step, before - after, dropped, time.perf_counter() - started))
+    return out, tuple(stats)
+
+
+def whole_spans(text: str, json_values: bool = True, code: bool = True) -> list[tuple[int, int]]:
+    """Spans of ``text`` to keep or drop whole: the whole text when it is JSON, else the JSON
+    values in it (``json_values``), its unfenced and indented code blocks (``code``; fenced
+    blocks are the ``code_blocks`` protector's) and the back-references ``dedup`` wrote."""
+    spans = [m.span() for m in _REFERENCE.finditer(text)]
+    if json_values and text.strip()[:1] in ("{", "["):
+        try:
+            json.loads(text)
+            return [(len(text) - len(text.lstrip()), len(text.rstrip()))]  # references are JSON strings
+        except (ValueError, RecursionError):
+            pass
+    if json_values:
+        spans += [(s, e) for s, e, _ in find_json_values(text, min_chars=20)]
+    if code:
+        taken = list(spans)
+        for block in find_code_blocks(text, kinds=("indented", "unfenced")):
+            if not any(s < block.end and block.start < e for s, e in taken):
+                spans.append((block.start, block.end))
+    return sorted(spans)
+
+
+def query_terms(text: str, force: Iterable = ()) -> tuple[str, ...]:
+    """Words of ``text`` (at least 3 characters) and the plain-string ``force`` items: the
+    ``keep_terms`` the JSON step keeps array items for."""
+    words = {w.strip(".,;:!?()[]{}\"'`").lower() for w in text.split()}
+    return tuple(sorted(w for w in words if len(w) >= 3)) + tuple(f for f in force if isinstance(f, str))
