@@ -49,9 +49,10 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
     priority = protected.astype(np.int8) if priority is None else np.asarray(priority)
     if protect_share < 1.0 and protected.any():
         protected = _within_share(scores, protected, int(protect_share * budget), count)
+    counted = None  # tokens of the protected units, when the yield check counted them already
     if on_overflow == "yield":
-        protected = _yield(scores, protected, priority, budget, count)
-    base, order, base_count = _base(scores, protected, budget, count, on_overflow)
+        protected, counted = _yield(scores, protected, priority, budget, count)
+    base, order, base_count = _base(scores, protected, budget, count, on_overflow, counted)
     cache: dict[int, int] = {0: base_count}
 
     def mask(k: int) -> np.ndarray:
@@ -76,12 +77,13 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
 
 
 def _base(scores: np.ndarray, protected: np.ndarray, budget: int, count: Callable[[np.ndarray], int],
-          on_overflow: str) -> tuple[np.ndarray, np.ndarray, int]:
+          on_overflow: str, counted: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """(units kept for sure, the rest in the order they are added, tokens of the first). When the
-    protected units alone overflow, they raise or (``drop``) join the ranking after the others."""
+    protected units alone overflow, they raise or (``drop``) join the ranking after the others.
+    ``counted``: the protected units' tokens, when the caller knows them."""
     base = protected.copy()
     order = ranking(scores, ~protected)
-    base_count = count(base)
+    base_count = count(base) if counted is None else counted
     if base_count > budget:
         if on_overflow == "raise":
             raise BudgetError(
@@ -95,14 +97,17 @@ def _base(scores: np.ndarray, protected: np.ndarray, budget: int, count: Callabl
 
 
 def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budget: int,
-           count: Callable[[np.ndarray], int]) -> np.ndarray:
+           count: Callable[[np.ndarray], int]) -> tuple[np.ndarray, int | None]:
     """The protected units that stay protected: all when they fit, else the ``FORCE`` ones plus
-    the longest prefix of the others (highest priority, then highest score) that fits."""
-    if count(protected) <= budget:
-        return protected
+    the longest prefix of the others (highest priority, then highest score) that fits; and their
+    tokens when counted (all of them fit), else None."""
+    total = count(protected)
+    if total <= budget:
+        return protected, total
     forced = protected & (priority >= FORCE)
-    if count(forced) > budget:
-        raise BudgetError(f"force= items alone are {count(forced)} tokens, {count(forced) - budget} over the "
+    forced_tokens = count(forced)
+    if forced_tokens > budget:
+        raise BudgetError(f"force= items alone are {forced_tokens} tokens, {forced_tokens - budget} over the "
                           f"budget of {budget}; raise the budget or force fewer items")
     idx = np.flatnonzero(protected & ~forced)
     order = idx[np.lexsort((idx, -scores[idx], -priority[idx].astype(np.int64)))]
@@ -116,7 +121,7 @@ def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budg
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if count(top(mid)) <= budget else (lo, mid)
-    return top(lo)
+    return top(lo), None
 
 
 def _fill(keep: np.ndarray, used: int, candidates: np.ndarray, budget: int,
