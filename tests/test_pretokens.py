@@ -16,9 +16,12 @@ SPACES = st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\xa0\u2003\u3000\
 
 
 def _check(counter: HFTokenCounter, text: str) -> None:
+    enc = counter.backend.encode(text, add_special_tokens=False)  # the tokenizer itself
     ids, offsets = counter.encode(text)
-    assert counter.count(text) == len(ids)
-    assert np.array_equal(counter.token_starts(text), np.array([s for s, _ in offsets], dtype=np.int64).reshape(-1))
+    assert list(ids) == enc.ids
+    assert np.array_equal(np.asarray(offsets, dtype=np.int64).reshape(-1, 2), np.array(enc.offsets, dtype=np.int64).reshape(-1, 2))
+    assert counter.count(text) == len(enc.ids)
+    assert np.array_equal(counter.token_starts(text), np.array([s for s, _ in enc.offsets], dtype=np.int64).reshape(-1))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -67,8 +67,11 @@ class HFTokenCounter:
         self.name = name or getattr(tokenizer, "name_or_path", None) or type(tokenizer).__name__
         self.fast = PretokenCounter.for_backend(self.backend) if self.backend is not None else None
 
-    def encode(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
-        """Token ids and character offsets, without special tokens and without truncation."""
+    def encode(self, text: str) -> tuple[list[int], Any]:
+        """Token ids and character offsets ((n, 2): a list of pairs or an array), without special
+        tokens and without truncation."""
+        if self.fast is not None and self.fast.applies(text):
+            return self.fast.encode(text)
         if self.backend is not None:
             enc = self.backend.encode(text, add_special_tokens=False)
             return enc.ids, enc.offsets

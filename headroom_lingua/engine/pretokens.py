@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import threading
 from typing import Any
 
@@ -24,6 +25,7 @@ import regex
 
 GPT2_PATTERN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
 _DOUBTFUL = regex.compile(r"[\x1c-\x1f\x85\u180e\u200b-\u200d\u2060\ufeff]")
+_IDS, _STARTS, _ENDS = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 CACHE_ENTRIES = 200_000  # distinct pre-tokens remembered (a few tens of MB at most)
 
 
@@ -33,8 +35,10 @@ class PretokenCounter:
     def __init__(self, backend: Any, added: list[str]):
         self.backend = backend
         self.added = [a for a in added if a]
+        # One search for what sends a text to the tokenizer itself: an added token or a doubtful character.
+        self._refer = regex.compile("|".join([_DOUBTFUL.pattern, *map(regex.escape, self.added)]))
         self._count: dict[str, int] = {}  # pre-token -> its number of tokens
-        self._starts: dict[str, list[int]] = {}  # pre-token -> its tokens' starts within it
+        self._tok: dict[str, tuple[list[int], list[int], list[int]]] = {}  # pre-token -> ids, starts, ends
         self._lock = threading.Lock()
 
     @classmethod
@@ -51,34 +55,56 @@ class PretokenCounter:
         return cls(backend, [t.get("content", "") for t in spec.get("added_tokens") or []])
 
     def applies(self, text: str) -> bool:
-        return not _DOUBTFUL.search(text) and not any(a in text for a in self.added)
+        return not self._refer.search(text)
 
-    def _learn(self, parts: list[str]) -> None:
-        """Tokenize the pre-tokens not seen yet, once each."""
-        for piece in {p for p in parts if p not in self._count}:  # one by one: no thread pool (fork-safe)
+    def _entries(self, parts: list[str]) -> list[tuple[list[int], list[int], list[int]]]:
+        """(ids, token starts, token ends) of each pre-token, tokenizing the ones not seen yet
+        (once each; one by one, so no thread pool is started and forking stays safe)."""
+        tok = self._tok
+        found = [tok.get(p) for p in parts]  # a snapshot: another thread may clear the cache meanwhile
+        missing = {p for p, e in zip(parts, found) if e is None}
+        if not missing:
+            return found  # type: ignore[return-value]
+        learned = {}
+        for piece in missing:
             enc = self.backend.encode(piece, add_special_tokens=False)
-            with self._lock:
-                if len(self._count) >= CACHE_ENTRIES:
-                    self._count.clear()
-                    self._starts.clear()
-                self._count[piece] = len(enc.offsets)
-                self._starts[piece] = [s for s, _ in enc.offsets]
+            learned[piece] = (list(enc.ids), [s for s, _ in enc.offsets], [e for _, e in enc.offsets])
+        with self._lock:
+            if len(tok) + len(learned) > CACHE_ENTRIES:
+                tok.clear()
+                self._count.clear()
+            tok.update(learned)
+            self._count.update((p, len(e[0])) for p, e in learned.items())
+        return [e if e is not None else learned[p] for p, e in zip(parts, found)]
 
     def count(self, text: str) -> int:
         parts = GPT2_PATTERN.findall(text)
         try:
             return sum(map(self._count.__getitem__, parts))
         except KeyError:
-            self._learn(parts)
-            return sum(map(self._count.__getitem__, parts))
+            return sum(len(ids) for ids, _, _ in self._entries(parts))
 
     def token_starts(self, text: str) -> np.ndarray:
         parts = GPT2_PATTERN.findall(text)
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        self._learn(parts)
-        at = np.cumsum([0] + [len(p) for p in parts[:-1]])  # the pre-tokens tile the text
-        sizes = np.fromiter(map(self._count.__getitem__, parts), dtype=np.int64, count=len(parts))
-        within = np.fromiter(itertools.chain.from_iterable(map(self._starts.__getitem__, parts)), dtype=np.int64,
+        entries = self._entries(parts)  # walked by C-level maps below: this runs on every prompt
+        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        sizes = np.fromiter(map(len, map(_IDS, entries)), dtype=np.int64, count=len(parts))
+        within = np.fromiter(itertools.chain.from_iterable(map(_STARTS, entries)), dtype=np.int64,
                              count=int(sizes.sum()))
-        return np.repeat(at, sizes) + within
+        return np.repeat(np.cumsum(lens) - lens, sizes) + within  # the pre-tokens tile the text
+
+    def encode(self, text: str) -> tuple[list[int], np.ndarray]:
+        """Token ids and (n, 2) character offsets, as the tokenizer gives them for ``text``."""
+        parts = GPT2_PATTERN.findall(text)
+        if not parts:
+            return [], np.zeros((0, 2), dtype=np.int64)
+        entries = self._entries(parts)
+        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        sizes = np.fromiter(map(len, map(_IDS, entries)), dtype=np.int64, count=len(parts))
+        shift = np.repeat(np.cumsum(lens) - lens, sizes)  # the pre-tokens tile the text
+        chain, n = itertools.chain.from_iterable, int(sizes.sum())
+        starts = np.fromiter(chain(map(_STARTS, entries)), dtype=np.int64, count=n) + shift
+        ends = np.fromiter(chain(map(_ENDS, entries)), dtype=np.int64, count=n) + shift
+        return list(chain(map(_IDS, entries))), np.stack((starts, ends), axis=1)

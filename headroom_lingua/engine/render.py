@@ -84,11 +84,25 @@ def _break_counts(units: Units) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
+MEMO = 8  # renders remembered per Units: the caller renders again what the budget search counted
+
+
 def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     """The compressed text and the kept character spans (runs of adjacent kept units). A
     punctuation mark whose words were all dropped is dropped too (``punctuation``)."""
-    text, n = units.text, len(units)
     keep = np.asarray(keep, dtype=bool)
+    memo = units.__dict__.setdefault("_renders", {})
+    key = keep.tobytes()
+    if key not in memo:
+        if len(memo) >= MEMO:
+            memo.pop(next(iter(memo)))
+        memo[key] = _render(units, keep)
+    text, spans = memo[key]
+    return text, list(spans)
+
+
+def _render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
+    text, n = units.text, len(units)
     if n == 0 or keep.all():
         return text, ([(int(units.starts[0]), int(units.ends[-1]))] if n else [])
     keep = orphan_marks(units, keep, _break_counts(units)[0] > 0)
