@@ -1,5 +1,6 @@
 """Check on the real default model that compression keeps meaning in the bundled samples: every
-action item (a who-does-what clause) with its owner and object, every amount with its unit.
+action item (a who-does-what clause) with its owner and object (for "I will ...", the speaker
+label on the same line), every amount with its unit.
 
     .venv/bin/python scripts/check_meaning.py --rate 0.5
 
@@ -16,6 +17,7 @@ from importlib import resources
 
 from headroom_lingua import compress
 from headroom_lingua.engine.entities import commitment_spans
+from headroom_lingua.engine.protect import PROTECTORS
 from headroom_lingua.engine.quantities import quantity_spans
 
 SAMPLES = ("sample_transcript.txt", "sample_meeting.txt")
@@ -38,13 +40,24 @@ def check(name: str, args: Args) -> list[str]:
     print(f"== {name} at rate {args.rate}: {result.original_tokens} -> {result.compressed_tokens} tokens\n")
     print(result.text, "\n")
     failures = []
-    for what, items in (("action item", [text[s:e] for s, e in commitment_spans(text)]), ("amount", _amounts(text))):
-        for item in items:
-            ok = item in result.text
-            print(f"  {'kept   ' if ok else 'MISSING'} {what}: {item}")
-            if not ok:
-                failures.append(f"{name}: {what} {item!r}")
+    items = [("action item", text[s:e], _speaker(text, s)) for s, e in commitment_spans(text)]
+    items += [("amount", a, "") for a in _amounts(text)]
+    for what, item, speaker in items:
+        # A first-person item ("I will ...") keeps its owner only with its speaker on its line.
+        ok = any(item in line and line.lstrip().startswith(speaker) for line in result.text.splitlines())
+        print(f"  {'kept   ' if ok else 'MISSING'} {what}: {speaker + ' ... ' if speaker else ''}{item}")
+        if not ok:
+            failures.append(f"{name}: {what} {item!r}")
     return failures
+
+
+def _speaker(text: str, start: int) -> str:
+    """The speaker label ("Marcus:") of the line where a first-person item starts, else ""."""
+    if not text.startswith(("I ", "We ", "we "), start):
+        return ""
+    line = text.rfind("\n", 0, start) + 1
+    label = next(((s, e) for s, e in PROTECTORS["labels"](text) if line <= s and e <= start), None)
+    return text[label[0]:label[1]].strip() if label else ""
 
 
 def main(argv: list[str] | None = None) -> int:

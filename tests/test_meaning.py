@@ -24,7 +24,10 @@ from headroom_lingua.structure.code_lines import code_line_groups
 MEETING = resources.files("headroom_lingua").joinpath("data/sample_meeting.txt").read_text(encoding="utf-8")
 ACTION_ITEMS = ["Dana owns the idempotency fix", "Marcus owns the alerting and the refund follow-up",
                 "@sam-ops will review the runbook by April 2, 2026"]
-AMOUNTS = ["$48.6 million", "March 14, 2023", "420 ms", "Q3 2024", "3.5 GB", "10:30 am", "$47.9 million"]
+AMOUNTS = ["$48.6 million", "March 14, 2023", "420 ms", "Q3 2024", "3.5 GB", "10:30 am", "$47.9 million", "$700,000"]
+# First-person items: "I" is the speaker, so the item keeps its owner only with the line's label.
+SPOKEN_ITEMS = [("Dana:", "I will have the fix in review by next Wednesday"),
+                ("Marcus:", "I will send the refund report to finance every Monday until the last $700,000 is paid back")]
 FILLER = ("so", "basically", "the", "team", "really", "thought", "about", "it", "for", "a", "while", "and",
           "then", "we", "kind", "of", "moved", "on", "honestly")
 
@@ -85,6 +88,28 @@ def test_an_action_item_keeps_owner_and_object_or_goes_whole(items, rate, seed):
         assert whole_or_gone(text, span, r.kept), (text[span[0]:span[1]], r.text)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(names_st, st.lists(st.sampled_from(FILLER), min_size=1, max_size=10), objects_st,
+                          st.booleans()), min_size=1, max_size=8), st.floats(0.05, 0.95), st.integers(0, 5))
+def test_a_first_person_item_keeps_its_speaker(lines, rate, seed):
+    """Who "I" is lives in the speaker label: a kept "I will ..." clause keeps its line's label,
+    and clauses are protected, so they stay while the protected text fits."""
+    text = "\n".join(f"{n}: {' '.join(f).capitalize()}. {'I will send' if mine else 'Then'} {o} by Friday."
+                     for n, f, o, mine in lines)
+    r = Compressor(RandomScorer(seed), tokenizer="cl100k").compress(text, rate=rate)
+    mine = [(s, e) for s, e in commitment_spans(text) if text.startswith("I will", s)]
+    assert len(mine) == sum(m for *_, m in lines)
+    labels = PROTECTORS["labels"](text)
+    for s, e in mine:
+        label = next((span for span in labels if span[1] <= s and "\n" not in text[span[0]:s]), None)
+        if label is None:  # "@kim:" is not a label the labels protector knows
+            continue
+        if any(ks <= s and e <= ke for ks, ke in r.kept):
+            assert any(ks <= label[0] and label[1] <= ke for ks, ke in r.kept), (text[label[0]:e], r.text)
+        elif not r.yielded:  # nothing protected gave way: every clause is there
+            pytest.fail(f"{text[s:e]!r} dropped with nothing yielded: {r.text!r}")
+
+
 @pytest.mark.parametrize("scorer", [LengthScorer(), RandomScorer(0), RandomScorer(1)])
 def test_meeting_at_half_keeps_action_items_and_amounts(scorer):
     """The defects this fixes, on the bundled meeting with fakes: owners stayed, objects changed
@@ -92,6 +117,8 @@ def test_meeting_at_half_keeps_action_items_and_amounts(scorer):
     r = Compressor(scorer, tokenizer="cl100k").compress(MEETING, rate=0.5)
     for item in ACTION_ITEMS + AMOUNTS:
         assert item in r.text, (item, r.text)
+    for speaker, item in SPOKEN_ITEMS:
+        assert any(line.startswith(speaker) and item in line for line in r.text.splitlines()), (speaker, r.text)
     assert "Priya:?" not in r.text.replace(" ", "")
 
 

@@ -113,4 +113,4 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
 
     keep, used = select(key, cost, protected, budget, count=lambda m: measure(split(m)), on_overflow=on_overflow,
                         protect_share=protect_share, priority=priority)
-    return split(keep), used
+    return [p.with_needs(m) for p, m in zip(pieces, split(keep))], used  # as rendered and counted

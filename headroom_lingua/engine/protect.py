@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from .entities import commitment_spans, entity_spans
 from .inputs import as_force
 from .quantities import quantity_spans
-from .segment import STRICT, Units, segment
+from .segment import LINKED, STRICT, Units, segment
 
 Span = tuple[int, int]
 
@@ -168,15 +168,17 @@ LINKERS: dict[str, Callable[[str], list[Span]]] = {
     "commitments": commitment_spans,  # "Dana owns the idempotency fix": owner, verb and object whole
 }
 """Built-in linkers by name, on by default and switched off like protectors: each span becomes one
-unit that is kept or dropped whole and ranked above every other droppable unit (not protected:
-what it holds, names and numbers included, goes with it when the budget cannot hold it)."""
+protected unit (``PRIORITY["commitments"]``, or the highest priority of what it holds) that is
+kept or yielded whole, names and numbers inside it included; a first-person clause keeps its
+line's speaker label (``frontends.prepare``)."""
 
 FORCE = STRICT
 """Priority of ``force=`` items: they never yield (a ``BudgetError`` says when they alone overflow)."""
 PRIORITY: dict[str, int] = {
     "emails": 3, "urls": 3, "paths": 3, "identifiers": 3, "entities": 3,  # names of things: the last to yield
-    "numbers": 2, "labels": 2,
+    "numbers": 2, "commitments": LINKED,  # a who-does-what clause: at least this, or the highest it holds
     "code_blocks": 1, "inline_code": 1, "json": 1, "tags": 1,  # long spans, shrunk by structure first
+    "labels": 1,  # a first-person clause keeps its line's label whatever (Units.with_needs)
 }
 """When protected text alone exceeds the budget (``on_overflow="yield"``), protected spans give
 way lowest priority first, then lowest score, whole spans only; ``force=`` items never."""

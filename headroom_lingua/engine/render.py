@@ -10,7 +10,8 @@ whitespace gaps around it collapse into one gap built only from original charact
 - across lines, the line breaks of the gap that had the most of them, followed by the
   indentation of the line the next kept unit sits on (so layout survives);
 - at the start of the text, the text's own leading whitespace; at the end, its trailing one.
-A punctuation mark whose clause lost all its words goes too (see ``punctuation``).
+A punctuation mark whose clause lost all its words goes too (see ``punctuation``); a unit that
+a kept unit needs (``Units.with_needs``: the speaker label of a kept "I will ..." clause) stays.
 The result is therefore always a subsequence of the input.
 
 Example:
@@ -105,7 +106,7 @@ def _render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]
     text, n = units.text, len(units)
     if n == 0 or keep.all():
         return text, ([(int(units.starts[0]), int(units.ends[-1]))] if n else [])
-    keep = orphan_marks(units, keep, _break_counts(units)[0] > 0)
+    keep = orphan_marks(units, units.with_needs(keep), _break_counts(units)[0] > 0)
     idx = np.flatnonzero(keep)
     if not len(idx):
         return "", []

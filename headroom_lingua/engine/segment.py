@@ -46,12 +46,26 @@ class Units:
     protected: np.ndarray  # (n,) bool
     priority: np.ndarray | None = None  # (n,) int8: 0 unprotected, else the protector's (protect.PRIORITY)
     linked: np.ndarray | None = None  # (n,) bool: linked clauses, ranked above other droppable units
+    needs: np.ndarray | None = None  # (n,) int64: a unit kept whenever this one is (-1: none), see ``with_needs``
 
     def __post_init__(self) -> None:
         if self.priority is None:  # protected units of unknown origin yield like the lowest protector
             object.__setattr__(self, "priority", np.asarray(self.protected, dtype=np.int8))
         if self.linked is None:
             object.__setattr__(self, "linked", np.zeros(len(self.starts), dtype=bool))
+        if self.needs is None:
+            object.__setattr__(self, "needs", np.full(len(self.starts), -1, dtype=np.int64))
+
+    def with_needs(self, keep: np.ndarray) -> np.ndarray:
+        """``keep`` plus the units that kept units need ("I will send the report" keeps its
+        line's "Marcus:", so the clause keeps its owner)."""
+        keep = np.asarray(keep, dtype=bool)
+        needy = np.flatnonzero(keep & (self.needs >= 0))
+        if not len(needy) or keep[self.needs[needy]].all():
+            return keep
+        keep = keep.copy()
+        keep[self.needs[needy]] = True
+        return keep
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -140,6 +154,8 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 STRICT = 4
+LINKED = 2
+"""The protection level of a linked clause (that of numbers), or the highest of what it holds."""
 """The protection level that never yields (``force=`` items, ``protect.FORCE``): a linked clause
 holding such a unit stays protected at that level."""
 
@@ -150,14 +166,14 @@ def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequ
     at its ``priority`` (one per span, default 1; a unit made of several takes the highest).
     Each of ``groups`` (sorted, disjoint spans: a line of code) becomes one unit too, kept or
     dropped whole, at the highest priority of what it holds. Each of ``linked`` (sorted,
-    disjoint: a clause that states who does what) becomes one unprotected unit marked ``linked``,
-    protected spans inside it included (unless one is at ``STRICT``): it goes whole or not at all,
-    and front ends rank it above every other droppable unit.
+    disjoint: a clause that states who does what) becomes one unit marked ``linked``, protected
+    spans inside it included, at ``LINKED`` or the highest priority of what it holds: it goes
+    whole or not at all, and front ends rank it above every other unit of its priority.
 
     Example:
-        >>> u = segment("Dana owns the fix. Ok.", protected=[(0, 4)], linked=[(0, 17)])
-        >>> [u.text[s:e] for s, e in zip(u.starts, u.ends)], u.linked.tolist(), u.protected.tolist()
-        (['Dana owns the fix', '.', 'Ok', '.'], [True, False, False, False], [False, False, False, False])
+        >>> u = segment("Dana owns the fix. Ok.", protected=[(0, 4)], priority=[3], linked=[(0, 17)])
+        >>> [u.text[s:e] for s, e in zip(u.starts, u.ends)], u.linked.tolist(), u.priority.tolist()
+        (['Dana owns the fix', '.', 'Ok', '.'], [True, False, False, False], [3, 0, 0, 0])
     """
     starts, ends = _base_units(text)
     levels = np.zeros(len(starts), dtype=np.int8)
@@ -170,7 +186,7 @@ def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequ
     starts, ends, mark = _merge(starts, ends, np.zeros(len(starts), dtype=np.int8), linked,
                                 np.ones(len(linked), np.int8))
     is_linked = (mark > 0) & (held < STRICT)
-    levels = np.where(is_linked, 0, held).astype(np.int8)
+    levels = np.where(is_linked, np.maximum(held, LINKED), held).astype(np.int8)
     return Units(text, starts, ends, levels > 0, levels, is_linked)
 
 

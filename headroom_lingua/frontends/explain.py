@@ -3,12 +3,12 @@
 
 Reasons:
 - ``protected:<name>``: a built-in protector (``numbers``, ``entities``, ...) or ``force`` kept it;
-- ``linked``: a who-does-what clause, ranked above every other droppable unit, kept whole;
+- ``linked``: a who-does-what clause, protected and kept whole;
 - ``kept``: its score ranked it within the budget;
 - ``dropped``: its score did not;
 - ``dropped:punctuation``: a mark whose words were all dropped (``engine.punctuation``);
 - ``yielded``: protected or linked, but dropped to fit the budget (``on_overflow="drop"``,
-  ``protect_share < 1``, or a linked clause the budget could not hold).
+  ``on_overflow="yield"`` when the protected text alone overflows, or ``protect_share < 1``).
 
 Example:
     >>> from headroom_lingua import Compressor
@@ -66,7 +66,7 @@ def _protector_names(units: Units, protect: Sequence[str], force: Iterable) -> l
 def explain_units(units: Units, scores: np.ndarray, keep: np.ndarray, protect: Sequence[str],
                   force: Iterable = ()) -> tuple[UnitInfo, ...]:
     """One ``UnitInfo`` per unit; ``keep`` is the selection's mask before rendering."""
-    final = orphan_marks(units, np.asarray(keep, dtype=bool)) if len(units) else keep
+    final = orphan_marks(units, units.with_needs(keep)) if len(units) else keep
     names = _protector_names(units, protect, force)
     priority = units.linked
     out = []

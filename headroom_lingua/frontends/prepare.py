@@ -1,24 +1,29 @@
 """Units of one text as every front end builds them: segmented, protected spans marked, lines
-of code and config kept or dropped whole, who-does-what clauses linked and ranked first.
+of code and config kept or dropped whole, who-does-what clauses linked, protected and ranked
+first among their priority, and each first-person clause tied to its line's speaker label.
 
 Example:
     >>> u = prepare_units("Dana owns the fix, Marcus owns the alerts. Cost: $48.6 million.",
     ...                   ("numbers", "commitments"))
     >>> [u.text[s:e] for s, e, p in zip(u.starts, u.ends, u.linked) if p]
     ['Dana owns the fix', 'Marcus owns the alerts']
-    >>> [u.text[s:e] for s, e, p in zip(u.starts, u.ends, u.protected) if p]
-    ['$48.6 million']
+    >>> [(u.text[s:e], int(p)) for s, e, p in zip(u.starts, u.ends, u.priority) if p]
+    [('Dana owns the fix', 2), ('Marcus owns the alerts', 2), ('$48.6 million', 2)]
+    >>> u = prepare_units("Dana: Sure. I will send the report.", ("labels", "commitments"))
+    >>> u.text[u.starts[u.needs[3]]:u.ends[u.needs[3]]], u.text[u.starts[3]:u.ends[3]]
+    ('Dana:', 'I will send the report')
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, Sequence
 
 import numpy as np
 import regex
 
 from ..engine import Units, segment
-from ..engine.protect import LINKERS, PRIORITY, find_ranked, merge_ranked, merge_spans
+from ..engine.protect import LINKERS, PRIORITY, PROTECTORS, find_ranked, merge_ranked, merge_spans
 
 _FIRST_PERSON = regex.compile(r"(?:I|[Ww]e)\b")
 
@@ -35,13 +40,33 @@ def prepare_units(text: str, protect: Sequence[str], force: Iterable = (), whole
     if whole:
         ranked = merge_ranked(ranked + [(s, e, PRIORITY["json"]) for s, e in whole])
     linked = merge_spans(s for name in protect if name in LINKERS for s in LINKERS[name](text))
-    return segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked], code_line_groups(text), linked)
+    units = segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked], code_line_groups(text), linked)
+    return _with_speakers(units) if units.linked.any() and "labels" in protect else units
+
+
+def _with_speakers(units: Units) -> Units:
+    """A first-person clause ("I will send the report") needs its line's speaker label: the
+    label is who "I" is, so the two are kept together (``Units.with_needs``)."""
+    text, needs = units.text, units.needs.copy()
+    labels = PROTECTORS["labels"](text)
+    label_starts = np.array([s for s, _ in labels], dtype=np.int64)
+    for i in np.flatnonzero(units.linked).tolist():
+        start = int(units.starts[i])
+        if not _FIRST_PERSON.match(text, start):
+            continue
+        line = text.rfind("\n", 0, start) + 1
+        k = int(np.searchsorted(label_starts, line))  # the first label at or after the line's start
+        if k < len(labels) and labels[k][1] <= start:
+            j = int(np.searchsorted(units.ends, labels[k][0], side="right"))  # the unit holding it
+            if j < i and units.protected[j]:
+                needs[i] = j
+    return dataclasses.replace(units, needs=needs)
 
 
 def prioritised(units: Units, scores: np.ndarray) -> np.ndarray:
-    """Scores with every linked unit ranked above every other droppable unit, and those a named
-    owner takes on ("Dana owns ...") above those of the speaker ("I will ..."); within a level
-    their own scores order them."""
+    """Scores with every linked unit ranked above every other unit (among protected units of its
+    priority, a clause yields last), and those a named owner takes on ("Dana owns ...") above those
+    of the speaker ("I will ..."); within a level their own scores order them."""
     scores = np.asarray(scores, dtype=np.float64)
     if not units.linked.any() or not len(scores):
         return scores
