@@ -83,9 +83,13 @@ def entity_spans(text: str) -> list[Span]:
     names = entity_names(text)
     if not names:
         return []
+    return [m.span() for m in _names_pattern(names).finditer(text)]
+
+
+@functools.lru_cache(maxsize=8)
+def _names_pattern(names: frozenset[str]) -> regex.Pattern:
     alternatives = "|".join(regex.escape(n) for n in sorted(names, key=len, reverse=True))
-    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{alternatives})(?![\p{{L}}\p{{N}}_\-])")
-    return [m.span() for m in pattern.finditer(text)]
+    return regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{alternatives})(?![\p{{L}}\p{{N}}_\-])")
 
 
 def commitment_spans(text: str) -> list[Span]:

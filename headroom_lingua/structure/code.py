@@ -24,14 +24,24 @@ Span = tuple[int, int]
 KINDS = ("fenced", "indented", "unfenced")
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^\n]*$")
-_CODE_LINE = re.compile(
-    r"^\s*(?:def |class |import |from [\w.]+ import |return\b|raise |elif |else:|try:|except\b|"
+# A code line: how it starts (matched at the line's start), how it ends, or an operator anywhere.
+_CODE_START = re.compile(
+    r"\s*(?:def |class |import |from [\w.]+ import |return\b|raise |elif |else:|try:|except\b|"
     r"#include|#define|function\b|const |let |var |public |private |protected |static |package |"
     r"fn |func |for \(|while \(|if \(|switch \(|SELECT |INSERT |UPDATE |@\w+"
     r"|(?:for|while|if|elif|with|async def) .*:\s*$)"
-    r"|^\s*[\w.\[\]'\"]+\s*[-+*/%|&]?=\s*[^\s=]"
-    r"|[;{}]\s*$|\):\s*$|^\s*[}\])]+[;,]?\s*$|==|!=|=>|->|::|&&|\|\||^\s*\w[\w.]*\(.*\)\s*;?\s*$"
+    r"|\s*[\w.\[\]'\"]+\s*[-+*/%|&]?=\s*[^\s=]"
+    r"|\s*[}\])]+[;,]?\s*$|\s*\w[\w.]*\(.*\)\s*;?\s*$"
 )
+_CODE_ENDS = (";", "{", "}", "):")
+_CODE_OPERATORS = ("==", "!=", "=>", "->", "::", "&&", "||")
+
+
+def _code_line(line: str) -> bool:
+    """Whether ``line`` looks like code (one regex match at its start and plain string tests:
+    several times faster on long prose lines than one unanchored search)."""
+    return (_CODE_START.match(line) is not None or line.rstrip().endswith(_CODE_ENDS)
+            or any(op in line for op in _CODE_OPERATORS))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,13 +135,13 @@ def _indented(lines: list[str], taken: list[bool]) -> list[tuple[int, int]]:
 def _unfenced(lines: list[str], taken: list[bool], min_lines: int) -> list[tuple[int, int]]:
     runs, i = [], 0
     while i < len(lines):
-        if taken[i] or not _CODE_LINE.search(lines[i]):
+        if taken[i] or not _code_line(lines[i]):
             i += 1
             continue
         j, code, last = i, 0, i
         while j < len(lines) and not taken[j]:
             line = lines[j]
-            if _CODE_LINE.search(line):
+            if _code_line(line):
                 code, last = code + 1, j
             elif not (_blank(line) or line[:1] in " \t"):
                 break
