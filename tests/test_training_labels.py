@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from headroom_lingua.engine.segment import segment
+from headroom_lingua.scorers.base import reduce_to_units
 from headroom_lingua_training.data import Record
 from headroom_lingua_training.labels import SOURCES, LabelCache, build_labels, make_source, write_report
 from headroom_lingua_training.labels.base import Labels, top_fraction
@@ -54,6 +55,29 @@ def test_teacher_labels_keep_rate_and_contrastive(teacher):
     assert not np.allclose(plain.soft, asked.soft)
     # the plain soft score is the summed surprisal the perplexity scorer gives the same units
     assert np.allclose(plain.soft, teacher.score(segment(TEXT)), atol=1e-3)
+
+
+def test_contrastive_teacher_reads_the_question_in_every_window(teacher):
+    """A text of several windows: the question conditions the last window's words too."""
+    text = " ".join(f"Item {i} costs {i * 3} dollars and ships on day {i % 7}." for i in range(40))
+    source = TeacherSource(teacher, keep_rate=0.4)
+    units = segment(text)
+    q1, q2 = "Which item costs most?", "Which day ships item?"  # as many tokens: the same windows
+    assert teacher.counter.count(q1) == teacher.counter.count(q2)
+    a = source.conditioned(Record(text, "q:1", question=q1), units)
+    b = source.conditioned(Record(text, "q:2", question=q2), units)
+    assert len(a) == len(b) == len(units) and np.isfinite(a).all()
+    last = units.starts >= len(text) * 3 // 4  # far beyond the first window of 64 tokens
+    assert not np.allclose(a[last], b[last])
+    # A text within one window: the same as scoring [question ; text] in one pass.
+    text = "Revenue grew 12% to $4.2M."
+    short = source.conditioned(Record(text, "q:3", question="How much?"), segment(text))
+    q = list(teacher.counter.encode("Question: How much?\n\n")[0])[-64 // 4:]  # capped at a quarter window
+    ids, offsets = teacher.counter.encode(text)
+    assert len(q) + len(ids) <= 64  # one pass of the teacher's window
+    off = np.asarray(offsets).reshape(-1, 2)
+    whole = reduce_to_units(segment(text), off[:, 0], off[:, 1], teacher.token_surprisal(q + list(ids))[len(q):], "sum")
+    assert np.allclose(short, whole, atol=1e-3)
 
 
 @pytest.mark.parametrize("method", ["saliency", "leave_out"])

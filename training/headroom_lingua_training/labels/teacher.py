@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from headroom_lingua.scorers.base import reduce_to_units
+from headroom_lingua.scorers.lm.rows import Row, run_rows, windows
 
 from ..data import Record
 from .base import Labels, LabelSource, check_keep_rate, top_fraction, units_of
@@ -86,12 +87,17 @@ class TeacherSource(TeacherBacked, LabelSource):
                 "contrastive": self.contrastive}
 
     def conditioned(self, record: Record, units: Any) -> np.ndarray:
-        """(n_units,) summed surprisal of each unit with the question read first."""
+        """(n_units,) summed surprisal of each unit with the question read first: in every window
+        of a long text (question capped at a quarter window), not only in the first."""
         scorer = self.scorer
-        q_ids, _ = scorer.counter.encode(question_prefix(record.question or ""))
+        window, overlap = scorer.config.window, scorer.config.overlap
+        q_ids = list(scorer.counter.encode(question_prefix(record.question or ""))[0])[-max(1, window // 4):]
         ids, offsets = scorer.counter.encode(record.text)
-        off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-        tok = scorer.token_surprisal(list(q_ids) + list(ids))[len(q_ids):]  # (len(ids),)
+        ids, off = list(ids), np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+        head = scorer.lm.with_prefix(q_ids)
+        rows = [Row(head + ids[c:b], len(head) + a - c, len(head) + b - c)
+                for c, a, b in windows(len(ids), max(16, window - len(q_ids)), overlap)]
+        tok = np.concatenate(run_rows(scorer.lm, rows)) if rows else np.zeros(0, np.float32)  # (len(ids),)
         return reduce_to_units(units, off[:, 0], off[:, 1], tok, "sum")
 
     def label_batch(self, records: Sequence[Record]) -> list[Labels]:
