@@ -17,6 +17,7 @@ from headroom_lingua.scorers import RandomScorer
 from headroom_lingua.structure import key_paths
 from headroom_lingua.structure.apply import run_steps, whole_spans
 
+from .helpers import is_subsequence
 from .structure_samples import chat_with_tool_result, orders, service_log, transcript, transcript_pasted_twice
 from .test_messages import conversation, long_sentence, sentence
 
@@ -39,6 +40,25 @@ def test_json_tool_output_shrinks_stays_json_and_keeps_every_key_path(fake):
     assert key_paths(value) >= key_paths(json.loads(msgs[3]["content"]))
     assert "PAYMENT_DECLINED" in r.messages[3]["content"]  # the failed order: "failed" is a keep term
     assert r.compressed_tokens <= r.budget and _stat(r, "json").tokens_removed > 0
+
+
+def test_long_json_strings_are_shortened_by_the_scorer_not_cut(fake):
+    note = ("Customer called twice about the duplicate charge of $48.60 on card ending 4242; the bank "
+            "file for batch BATCH-7781 arrived late, so the refund was only issued on Friday. ") * 4
+    rows = [{"id": i, "status": "ok", "note": note.replace("$48.60", f"${i}.60")} for i in range(12)]
+    msgs = [{"role": "user", "content": "Show me the orders."},
+            {"role": "tool", "content": json.dumps(rows)},
+            {"role": "assistant", "content": "Here they are."},
+            {"role": "user", "content": "Which order was refunded late?"}]
+    r = compress_messages(msgs, rate=0.6, model=fake, stable=False)  # room for the shrunk JSON, kept whole
+    out = json.loads(r.messages[1]["content"])  # still valid JSON
+    notes = [row["note"] for row in out if isinstance(row, dict)]
+    assert notes and "chars]" not in r.messages[1]["content"]  # no truncation marker
+    for row in (row for row in out if isinstance(row, dict)):
+        original = rows[row["id"]]["note"]
+        assert len(row["note"]) < len(original) and is_subsequence(row["note"], original)  # words removed
+        assert row["status"] == "ok"  # keys and other values untouched
+    assert r.compressed_tokens <= r.budget
 
 
 @pytest.mark.parametrize("rate", [0.5, 0.2, 0.05])

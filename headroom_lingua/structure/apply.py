@@ -88,9 +88,12 @@ _NO_REPORT = _NoReport()
 
 def run_steps(texts: Sequence[str], active: Sequence[bool], steps: Sequence[str], count: Callable[[str], int], *,
               stable: bool = False, names: Sequence[str] | None = None, label: str = "text",
-              keep_terms: Iterable[str] = ()) -> tuple[list[str], tuple[StepStat, ...]]:
+              keep_terms: Iterable[str] = (), shorten: Callable[[str, int], str] | None = None
+              ) -> tuple[list[str], tuple[StepStat, ...]]:
     """The texts after ``steps`` (inactive ones unchanged) and one ``StepStat`` per step run.
-    ``count``: the budget tokenizer's count; ``names``: what back-references call each text."""
+    ``count``: the budget tokenizer's count; ``names``: what back-references call each text;
+    ``shorten``: how the JSON step shortens long strings (default: cut with a marker; front ends
+    pass their scorer, ``frontends.strings``)."""
     steps = check_steps(steps)
     terms = tuple(keep_terms)
     out, stats = list(texts), []
@@ -104,7 +107,7 @@ def run_steps(texts: Sequence[str], active: Sequence[bool], steps: Sequence[str]
         elif step == "noise":
             new, dropped = _per_text(out, active, strip_noise)
         elif step == "json":
-            new, dropped = _per_text(out, active, lambda t: shrink_json_text(t, keep_terms=terms))
+            new, dropped = _per_text(out, active, lambda t: shrink_json_text(t, keep_terms=terms, shorten=shorten))
         else:
             new, dropped = _per_text(out, active, _logs)
         after = sum(count(t) for t, a in zip(new, active) if a)

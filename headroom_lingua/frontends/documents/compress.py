@@ -42,6 +42,7 @@ from ...rankers import Ranker, get_ranker
 from ...scorers.base import progress_hook
 from ...structure.apply import StepStat, query_terms, run_steps, whole_spans
 from ..prepare import prepare_units, prioritised
+from ..strings import scored_shortener
 from .allocate import coarse, output_order, rank_weights, whole_documents, within_gap
 from .config import DocumentsConfig, DocumentsResult
 from .result import build_result, unchanged
@@ -135,7 +136,8 @@ def _structure(job: Job) -> tuple[list[str], tuple[StepStat, ...]]:
     if not job.cfg.steps:
         return job.docs, ()
     return run_steps(job.docs, [True] * len(job.docs), job.cfg.steps, job.counter.count, label="document",
-                     keep_terms=query_terms(job.question or ""))
+                     keep_terms=query_terms(job.question or ""),
+                     shorten=scored_shortener(job.backend, job.counter, job.force))
 
 
 def _compress(job: Job, ranker: Any, budget: int, fixed: int, progress: bool) -> tuple:

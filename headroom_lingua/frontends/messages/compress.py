@@ -60,6 +60,7 @@ from ..prepare import prepare_units, prioritised
 from .config import MessagesConfig, MessagesResult, MessageStat
 from .fit import Piece, global_texts, stable_texts, text_cost
 from .parse import Msg, parse_messages
+from ..strings import scored_shortener
 from .steps import apply_steps
 
 PROGRESS_MIN_TOKENS = 4096
@@ -90,7 +91,8 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     budget = resolve_budget(max(original, 1), rate, target_tokens)
     stepped, step_stats = {}, ()
     if budget < original:
-        msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force)
+        msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force,
+                                                scored_shortener(compressor, counter, force))
     fixed = _fixed(msgs)
     if fixed > budget and compressor.config.on_overflow == "raise":
         raise BudgetError(f"verbatim content (system/developer messages, the last user message, roles, tool "

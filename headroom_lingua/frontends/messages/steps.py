@@ -8,23 +8,26 @@ as the earlier copies that later repeats point back to."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ...structure.apply import StepStat, query_terms, run_steps
 from .config import MessagesConfig
 from .parse import Msg
 
 
-def apply_steps(msgs: list[Msg], cfg: MessagesConfig, counter: Any, stable: bool, force: Iterable
+def apply_steps(msgs: list[Msg], cfg: MessagesConfig, counter: Any, stable: bool, force: Iterable,
+                shorten: Callable[[str, int], str] | None = None
                 ) -> tuple[list[Msg], dict[tuple[int, int | None], str], tuple[StepStat, ...]]:
-    """(messages with their text parts after the steps, the changed texts by (message, part), stats)."""
+    """(messages with their text parts after the steps, the changed texts by (message, part), stats).
+    ``shorten``: how long JSON strings are shortened (``frontends.strings``)."""
     flat = [(m, j, t) for m in msgs for j, t in m.texts]
     if not cfg.steps or not flat:
         return msgs, {}, ()
     users = [m for m in msgs if m.role == "user"]
     terms = query_terms(" ".join(t for _, t in users[-1].texts) if users else "", force)
     out, stats = run_steps([t for _, _, t in flat], [not m.verbatim for m, _, _ in flat], cfg.steps, counter.count,
-                           stable=stable, names=[f"message {m.index + 1}" for m, _, _ in flat], keep_terms=terms)
+                           stable=stable, names=[f"message {m.index + 1}" for m, _, _ in flat], keep_terms=terms,
+                           shorten=shorten)
     changed = {(m.index, j): new for (m, j, t), new in zip(flat, out) if new != t}
     if not changed:
         return msgs, {}, stats
