@@ -45,7 +45,7 @@ class Units:
     ends: np.ndarray  # (n,) int64, ends[i] <= starts[i + 1]
     protected: np.ndarray  # (n,) bool
     priority: np.ndarray | None = None  # (n,) int8: 0 unprotected, else the protector's (protect.PRIORITY)
-    linked: np.ndarray | None = None  # (n,) bool: linked clauses, ranked above other droppable units
+    linked: np.ndarray | None = None  # (n,) bool: who-does-what clauses, protected, ranked first in their priority
     needs: np.ndarray | None = None  # (n,) int64: a unit kept whenever this one is (-1: none), see ``with_needs``
 
     def __post_init__(self) -> None:
@@ -154,10 +154,10 @@ def _base_units(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 STRICT = 4
-LINKED = 2
-"""The protection level of a linked clause (that of numbers), or the highest of what it holds."""
 """The protection level that never yields (``force=`` items, ``protect.FORCE``): a linked clause
 holding such a unit stays protected at that level."""
+LINKED = 2
+"""The protection level of a linked clause (that of numbers), or the highest of what it holds."""
 
 
 def segment(text: str, protected: Sequence[tuple[int, int]] = (), priority: Sequence[int] | None = None,
