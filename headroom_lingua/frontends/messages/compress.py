@@ -93,7 +93,7 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     if budget < original:
         msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force,
                                                 scored_shortener(compressor, counter, force))
-    fixed = _fixed(msgs, budget, compressor.config.on_overflow)
+    fixed = _check_fixed(_fixed(msgs), budget, compressor.config.on_overflow)
     pieces = _pieces(msgs, cfg, compressor.config.protect, force, with_last_user=stable)
     original_texts = {(m.index, j): t for m in msgs for j, t in m.texts}
     texts: dict[tuple[int, int | None], str] = {}
@@ -115,11 +115,15 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     return dataclasses.replace(result, steps=step_stats)
 
 
-def _fixed(msgs: list[Msg], budget: int, on_overflow: str) -> int:
-    """Tokens nothing can cut: roles, other keys and parts, verbatim and blank texts; over the
-    budget they raise only under ``on_overflow="raise"`` (else ``over_budget`` says by how much)."""
-    fixed = sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
-                                             if m.verbatim or not t.strip())
+def _fixed(msgs: list[Msg]) -> int:
+    """Tokens nothing can cut: roles, other keys and parts, verbatim and blank texts."""
+    return sum(m.fixed for m in msgs) + sum(n for m in msgs for (_, t), n in zip(m.texts, m.text_tokens)
+                                            if m.verbatim or not t.strip())
+
+
+def _check_fixed(fixed: int, budget: int, on_overflow: str) -> int:
+    """``fixed``; over the budget it raises only under ``on_overflow="raise"`` (otherwise
+    ``over_budget`` says by how much)."""
     if fixed > budget and on_overflow == "raise":
         raise BudgetError(f"verbatim content (system/developer messages, the last user message, roles, tool "
                           f"calls and non-text parts) is {fixed} tokens, {fixed - budget} over the budget of "
