@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ...serial import checked_fields
+from ...serial import Versioned
 from ...errors import ConfigError
 
 CLASSIFIER_CONFIG_VERSION = 1
@@ -19,7 +19,7 @@ REDUCTIONS = ("mean", "max", "first")
 
 
 @dataclasses.dataclass(frozen=True)
-class ClassifierConfig:
+class ClassifierConfig(Versioned):
     """How the classifier reads a prompt.
 
     Attributes:
@@ -35,6 +35,8 @@ class ClassifierConfig:
         max_question_tokens: a question longer than this is cut (from its start) before pairing;
             it never takes more than half of what the window leaves beyond the stride.
     """
+
+    VERSION = CLASSIFIER_CONFIG_VERSION  # not a field: no annotation
 
     window: int = 512
     stride: int = 128
@@ -57,13 +59,3 @@ class ClassifierConfig:
         if self.threshold is not None and (isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float))
                                            or not 0 <= self.threshold <= 1):
             raise ConfigError(f"threshold must be None or a number in [0, 1], got {self.threshold!r}")
-
-    def replace(self, **changes: Any) -> "ClassifierConfig":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"version": CLASSIFIER_CONFIG_VERSION, **dataclasses.asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ClassifierConfig":
-        return cls(**checked_fields(cls, data, CLASSIFIER_CONFIG_VERSION))

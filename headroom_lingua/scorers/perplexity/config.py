@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ...serial import checked_fields
+from ...serial import Versioned
 from ...errors import ConfigError
 
 CONFIG_VERSION = 1
@@ -19,7 +19,7 @@ REDUCTIONS = ("mean", "max", "sum", "first")
 
 
 @dataclasses.dataclass(frozen=True)
-class PerplexityConfig:
+class PerplexityConfig(Versioned):
     """How a causal LM scores a prompt.
 
     Attributes:
@@ -34,6 +34,8 @@ class PerplexityConfig:
         segment_tokens: segment length of the iterative mode, in scorer tokens.
         batch_size: prompts per forward pass in ``compress_batch``.
     """
+
+    VERSION = CONFIG_VERSION  # not a field: no annotation
 
     reduction: str = "mean"
     window: int = 2048
@@ -70,13 +72,3 @@ class PerplexityConfig:
         if options is not None:
             return cls(**dict(options))
         raise ConfigError(f"expected a PerplexityConfig, got {type(config).__name__}")
-
-    def replace(self, **changes: Any) -> "PerplexityConfig":
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"version": CONFIG_VERSION, **dataclasses.asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PerplexityConfig":
-        return cls(**checked_fields(cls, data, CONFIG_VERSION))
