@@ -15,7 +15,8 @@ from headroom_lingua import Compressor, ConfigError, compress_messages
 from headroom_lingua.frontends.messages import MessagesConfig
 from headroom_lingua.scorers import RandomScorer
 from headroom_lingua.structure import key_paths
-from headroom_lingua.structure.apply import run_steps, whole_spans
+from headroom_lingua.structure.apply import alert_spans, run_steps, whole_spans
+from headroom_lingua.structure.logs import collapse_logs
 
 from .helpers import is_subsequence
 from .structure_samples import chat_with_tool_result, orders, service_log, transcript, transcript_pasted_twice
@@ -79,6 +80,28 @@ def test_logs_fold_in_a_tool_message(fake):
     r = compress_messages(msgs, rate=0.3, model=fake)
     assert _stat(r, "logs").items_dropped > 300 and r.compressed_tokens <= r.budget
     assert _stat(r, "logs").tokens_removed > 0.8 * r.stats[1].original_tokens
+
+
+@pytest.mark.parametrize("rate", [0.5, 0.2])
+def test_a_logs_error_lines_are_kept_whole_not_cut_to_their_timestamps(fake, rate):
+    log = service_log(1300, seed=3)
+    errors = [line for line in log.split("\n") if " ERROR " in line]
+    msgs = [{"role": "user", "content": "Why did the service fail?"},
+            {"role": "assistant", "content": "Let me read the log."},
+            {"role": "tool", "tool_call_id": "c", "content": log},
+            {"role": "user", "content": "What error did the database report?"}]
+    r = compress_messages(msgs, rate=rate, model=fake)  # stable: the folded log is cut at the turn's rate
+    assert all(e in r.messages[2]["content"] for e in errors)  # not just their timestamps
+    assert r.compressed_tokens <= r.budget
+
+
+def test_alert_spans_are_a_logs_error_lines_folded_or_not():
+    log = service_log(800)
+    folded, _ = collapse_logs(log)
+    for text in (log, folded):
+        lines = [text[s:e] for s, e in alert_spans(text)]
+        assert lines and all(" ERROR " in line or " WARN" in line for line in lines)
+    assert alert_spans("The error was in prose.\nNot a log at all.\n" * 5) == []
 
 
 def test_repeats_go_first_and_references_stay_whole(fake):

@@ -27,18 +27,19 @@ from ..engine.protect import LINKERS, PRIORITY, PROTECTORS, find_ranked, merge_r
 
 _FIRST_PERSON = regex.compile(r"(?:I|[Ww]e)\b")
 
-def prepare_units(text: str, protect: Sequence[str], force: Iterable = (), whole: Iterable[tuple[int, int]] = ()
-                  ) -> Units:
+def prepare_units(text: str, protect: Sequence[str], force: Iterable = (), whole: Iterable[tuple[int, int]] = (),
+                  alerts: Iterable[tuple[int, int]] = ()) -> Units:
     """``segment`` with the protected spans of ``protect`` and ``force`` at their priorities
     (``engine.protect.PRIORITY``; ``whole``: more spans kept or yielded whole, at the priority of
-    code and JSON), code-line groups, and the spans of the linkers named in ``protect``
-    (``engine.protect.LINKERS``) as linked units."""
+    code and JSON; ``alerts``: a log's error lines, kept or yielded whole at the priority of names),
+    code-line groups, and the spans of the linkers named in ``protect`` (``engine.protect.LINKERS``)
+    as linked units."""
     from ..structure.code_lines import code_line_groups  # lazily: the structure package is wide
 
     ranked = find_ranked(text, protect, force)
-    whole = list(whole)
-    if whole:
-        ranked = merge_ranked(ranked + [(s, e, PRIORITY["json"]) for s, e in whole])
+    more = [(s, e, PRIORITY["json"]) for s, e in whole] + [(s, e, PRIORITY["identifiers"]) for s, e in alerts]
+    if more:
+        ranked = merge_ranked(ranked + more)
     linked = merge_spans(s for name in protect if name in LINKERS for s in LINKERS[name](text))
     units = segment(text, [(s, e) for s, e, _ in ranked], [p for _, _, p in ranked], code_line_groups(text), linked)
     return _with_speakers(units) if units.linked.any() and "labels" in protect else units

@@ -13,7 +13,8 @@ Steps, in this order (``STEPS``; each can be left out):
 
 Only texts marked ``active`` change; the others (verbatim system prompts, the last user message)
 still count as earlier texts for ``dedup``. ``whole_spans`` then names what the engine must keep
-or drop whole: JSON values and unfenced or indented code blocks.
+or drop whole: JSON values and unfenced or indented code blocks; ``alert_spans`` names a log's
+error and warning lines, which the engine keeps or drops whole at a higher priority.
 
 Example:
     >>> out, stats = run_steps(["same words here " * 6, "same words here " * 6], [True, True],
@@ -34,7 +35,7 @@ from ..errors import ConfigError
 from .code import find_code_blocks
 from .dedup import dedup_texts
 from .json_shrink import find_json_values, shrink_json_text
-from .logs import collapse_logs, is_log_like
+from .logs import alert_lines, collapse_logs, is_log_like
 from .noise import strip_noise
 
 _REFERENCE = re.compile(r"\[same as [^\n]*?(?:above|below)[^\]\n]*\]")  # dedup's back-references
@@ -130,11 +131,25 @@ def whole_spans(text: str, json_values: bool = True, code: bool = True) -> list[
     if json_values:
         spans += [(s, e) for s, e, _ in find_json_values(text, min_chars=20)]
     if code:
-        taken = list(spans)
-        for block in find_code_blocks(text, kinds=("indented", "unfenced")):
-            if not any(s < block.end and block.start < e for s, e in taken):
-                spans.append((block.start, block.end))
+        spans += _disjoint(spans, [(b.start, b.end) for b in find_code_blocks(text, kinds=("indented", "unfenced"))])
     return sorted(spans)
+
+
+def alert_spans(text: str) -> list[tuple[int, int]]:
+    """In a text that reads as a log (folded by ``collapse_logs`` or not), each error or warning
+    line (``logs.alert_lines``): a front end keeps or yields it whole, at the priority of names.
+    Word pruning would keep the line's timestamp and drop what went wrong.
+
+    >>> log = "\\n".join(f"2026-03-14 10:00:0{i} INFO tick" for i in range(6)) + "\\n2026-03-14 10:00:07 ERROR disk full"
+    >>> [log[s:e] for s, e in alert_spans(log)], alert_spans("An error in prose is not a log line.")
+    (['2026-03-14 10:00:07 ERROR disk full'], [])
+    """
+    return alert_lines(text) if is_log_like(text) else []
+
+
+def _disjoint(taken: list[tuple[int, int]], new: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of ``new`` that overlap none of ``taken``."""
+    return [(s, e) for s, e in new if not any(a < e and s < b for a, b in taken)]
 
 
 def query_terms(text: str, force: Iterable = ()) -> tuple[str, ...]:

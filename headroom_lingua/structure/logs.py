@@ -47,7 +47,7 @@ _MASKS = (
 )
 _ALERT = re.compile(r"\b(?:ERROR|ERR|WARN|WARNING|FATAL|CRITICAL|CRIT|SEVERE|ALERT|EMERG|PANIC|Traceback|panic|error)\b"
                     r"|level=(?:error|warn|warning|fatal|critical)\b|\b\w*(?:Error|Exception)\b")
-_ENTRY = re.compile(rf"^\s*(?:\[?\d{{4}}-\d{{2}}-\d{{2}}|\[?\d{{1,2}}:\d{{2}}:\d{{2}}|\[?{_MONTH} +\d"
+_ENTRY = re.compile(rf"^\s*(?:\[x\d+\] |\[?\d{{4}}-\d{{2}}-\d{{2}}|\[?\d{{1,2}}:\d{{2}}:\d{{2}}|\[?{_MONTH} +\d"
                     rf"|\[?\d{{1,2}}/{_MONTH}/"
                     r"|\d{1,3}(?:\.\d{1,3}){3}\s|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b"
                     r"|[IWEF]\d{4}\s|(?:level|ts|time)=|\{\"(?:time|ts|timestamp|level)\")")
@@ -83,6 +83,26 @@ def is_log_like(text: str, min_lines: int = 5, share: float = 0.6) -> bool:
         raise ConfigError(f"share={share!r} must be a number in (0, 1]")
     lines = [line for line in text.split("\n") if line.strip()]
     return len(lines) >= min_lines and sum(bool(_ENTRY.match(line)) for line in lines) >= share * len(lines)
+
+
+def alert_lines(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
+    """Character spans of the lines of ``text`` that name an error or warning (the lines
+    ``collapse_logs`` keeps verbatim, without their traces), line breaks excluded; lines longer
+    than ``max_chars`` are left out, so that a long one is pruned by words, not kept or lost whole.
+
+    Example:
+        >>> text = "10:00:01 INFO ok\\n10:00:02 ERROR db: pool exhausted\\n"
+        >>> [text[s:e] for s, e in alert_lines(text)]
+        ['10:00:02 ERROR db: pool exhausted']
+    """
+    spans, start = [], 0
+    for line in split_lines(text):
+        body = line.rstrip("\r\n")
+        lead = len(body) - len(body.lstrip())
+        if body.strip() and len(body) <= max_chars and _ALERT.search(body):
+            spans.append((start + lead, start + len(body.rstrip())))
+        start += len(line)
+    return spans
 
 
 def _kept_verbatim(lines: list[str]) -> list[bool]:
