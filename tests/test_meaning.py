@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from headroom_lingua import CompressionConfig, Compressor
 from headroom_lingua.engine.entities import commitment_spans, entity_names
+from headroom_lingua.engine import protect
 from headroom_lingua.engine.protect import PROTECTORS
 from headroom_lingua.engine.punctuation import orphan_marks
-from headroom_lingua.engine.quantities import quantity_spans
+from headroom_lingua.engine.quantities import quantity_spans, scan
 from headroom_lingua.engine.render import render
 from headroom_lingua.engine.segment import segment
 from headroom_lingua.scorers import LengthScorer, RandomScorer
@@ -63,6 +64,28 @@ def test_a_number_keeps_its_unit(parts, rate, seed):
     r = comp.compress(text, rate=rate)
     for span in quantity_spans(text):
         assert whole_or_gone(text, span, r.kept), (text[span[0]:span[1]], r.text)
+
+
+_QUANTITY_PIECES = ["1----------------------------------------%", "$ -v1", "12abc%", "v2", "x1", "March", "Sept.", "September", "of", "14th", "3", "2023", "$", "EUR", "USD", "dollars", "thousand",
+                    "million", "k", "ms", "GB", "customers", "a.m.", "am", "Q3", "FY2024", "-", "–", "10:30", "1,200.5",
+                    "x", "word", "May", "4th", "%", "٣", "٢٠٢٣", ",", ".", "(", "abc123", "_", "7"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_QUANTITY_PIECES), st.sampled_from(["", " ", "  ", "\n", " " * 70])),
+                max_size=80))
+def test_the_windowed_quantity_scan_finds_what_a_whole_text_scan_finds(parts):
+    text = "".join(w + g for w, g in parts)
+    assert scan(text) == scan(text, windowed=False)
+    assert scan(text, pattern=protect._NUMBER) == scan(text, windowed=False, pattern=protect._NUMBER)
+
+
+def test_the_windowed_quantity_scan_on_real_text():
+    edges = "x" * 80 + " on 14th of September. and 5 thousand customers; dollars 12 million USD" + "y" * 80
+    for text in (MEETING, resources.files("headroom_lingua").joinpath("data/sample_transcript.txt").read_text("utf-8"),
+                 edges, "September. 14" + " " * 70 + "Sept. 3"):
+        assert scan(text) == scan(text, windowed=False) != []
+        assert scan(text, pattern=protect._NUMBER) == scan(text, windowed=False, pattern=protect._NUMBER) != []
 
 
 def test_entity_names_and_commitments():

@@ -12,13 +12,13 @@ of them imports another.
 from __future__ import annotations
 
 from .budget import TokenCounter, get_counter
-from .fit import fit, joined, percentile_keys, summed, unit_costs, yielded
+from .fit import as_sent, fit, joined, percentile_keys, summed, text_table, unit_costs, yielded
 from .inputs import as_force, check_budget_args, check_text, optional_text, resolve_budget
 from .protect import FORCE, PRIORITY, PROTECTORS, find_protected, find_ranked, protected_units
 from .render import render
 from .segment import Units, segment
 from .select import ranking, select
 
-__all__ = ["TokenCounter", "get_counter", "fit", "joined", "summed", "unit_costs", "percentile_keys",
+__all__ = ["TokenCounter", "get_counter", "fit", "joined", "summed", "as_sent", "text_table", "unit_costs", "percentile_keys",
            "yielded", "FORCE", "PRIORITY", "find_ranked", "protected_units", "as_force", "check_budget_args", "check_text", "optional_text", "resolve_budget", "PROTECTORS",
            "find_protected", "render", "Units", "segment", "ranking", "select"]

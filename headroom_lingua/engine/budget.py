@@ -87,6 +87,10 @@ class HFTokenCounter:
             return len(self.backend.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
+    def table(self, text: str) -> Any:
+        """``PretokenCounter.table`` where this tokenizer has the pre-token shortcut, else None."""
+        return self.fast.table(text) if self.fast is not None else None
+
     def token_starts(self, text: str) -> np.ndarray:
         if self.fast is not None and self.fast.applies(text):
             return self.fast.token_starts(text)

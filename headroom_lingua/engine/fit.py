@@ -27,13 +27,13 @@ Example:
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..errors import ConfigError
 from .budget import TokenCounter
-from .render import render
+from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
 
@@ -69,6 +69,22 @@ def summed(pieces: Sequence[Units], counter: TokenCounter) -> Measure:
 def joined(pieces: Sequence[Units], counter: TokenCounter, assemble: Callable[[list[str]], str]) -> Measure:
     """The assembly rule of pieces rendered, assembled into one text by ``assemble`` and counted."""
     return lambda masks: counter.count(assemble([render(p, m)[0] for p, m in zip(pieces, masks)]))
+
+
+def text_table(counter: TokenCounter, text: str) -> Any:
+    """The counter's pre-token table of ``text`` (``pretokens.PretokenTable``: token starts, and
+    what ``as_sent`` counts renderings from), or None where the counter has none."""
+    table = getattr(counter, "table", None)
+    return table(text) if table is not None else None
+
+
+def as_sent(units: Units, counter: TokenCounter, table: Any = None) -> Measure:
+    """The assembly rule of one text sent on its own: its rendering, counted. With the counter's
+    ``table`` of the text (``text_table``), counted from the table without building the text
+    (``render.count_rendered``, exact)."""
+    if table is None:
+        return joined([units], counter, "".join)
+    return lambda masks: count_rendered(units, masks[0], table, counter.count)
 
 
 def yielded(units: Units, keep: np.ndarray, width: int = 40) -> list[str]:

@@ -18,7 +18,7 @@ import itertools
 import json
 import operator
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import regex
@@ -27,6 +27,20 @@ GPT2_PATTERN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\
 _DOUBTFUL = regex.compile(r"[\x1c-\x1f\x85\u180e\u200b-\u200d\u2060\ufeff]")
 _IDS, _STARTS, _ENDS = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 CACHE_ENTRIES = 200_000  # distinct pre-tokens remembered (a few tens of MB at most)
+
+
+def _pretoken_starts(parts: list[str]) -> np.ndarray:
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    return np.cumsum(lens) - lens  # the pre-tokens tile the text
+
+
+class PretokenTable(NamedTuple):
+    """A text's token starts, and per character position whether a pre-token starts there (or
+    the text ends) and how many tokens come before it."""
+
+    starts: np.ndarray
+    bound: np.ndarray
+    before: np.ndarray
 
 
 class PretokenCounter:
@@ -82,18 +96,54 @@ class PretokenCounter:
         try:
             return sum(map(self._count.__getitem__, parts))
         except KeyError:
-            return sum(len(ids) for ids, _, _ in self._entries(parts))
+            return int(self._sizes(parts).sum())
+
+    def _sizes(self, parts: list[str]) -> np.ndarray:
+        """Tokens per pre-token, walked by C-level maps: this runs on every prompt. Pre-tokens
+        not seen before are tokenized (only they: a new prompt brings a few)."""
+        sizes = np.fromiter(map(self._count.get, parts, itertools.repeat(-1)), dtype=np.int64, count=len(parts))
+        missing = np.flatnonzero(sizes < 0)
+        if len(missing):
+            entries = self._entries([parts[i] for i in missing.tolist()])
+            sizes[missing] = [len(ids) for ids, _, _ in entries]
+        return sizes
 
     def token_starts(self, text: str) -> np.ndarray:
         parts = GPT2_PATTERN.findall(text)
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        entries = self._entries(parts)  # walked by C-level maps below: this runs on every prompt
-        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        sizes = np.fromiter(map(len, map(_IDS, entries)), dtype=np.int64, count=len(parts))
-        within = np.fromiter(itertools.chain.from_iterable(map(_STARTS, entries)), dtype=np.int64,
-                             count=int(sizes.sum()))
-        return np.repeat(np.cumsum(lens) - lens, sizes) + within  # the pre-tokens tile the text
+        return self._starts(parts, self._sizes(parts), _pretoken_starts(parts))
+
+    def _starts(self, parts: list[str], sizes: np.ndarray, at: np.ndarray) -> np.ndarray:
+        starts = np.repeat(at, sizes)
+        multi = np.flatnonzero(sizes > 1)  # a pre-token of one token starts where its token does
+        if len(multi):
+            entries = self._entries([parts[i] for i in multi.tolist()])
+            first = (np.cumsum(sizes) - sizes)[multi]  # index of each such pre-token's first token
+            m = sizes[multi]
+            idx = np.repeat(first - (np.cumsum(m) - m), m) + np.arange(int(m.sum()))  # all their tokens
+            starts[idx] += np.fromiter(itertools.chain.from_iterable(map(_STARTS, entries)), dtype=np.int64,
+                                       count=len(idx))
+        return starts
+
+    def table(self, text: str) -> "PretokenTable | None":
+        """Token starts of ``text`` and where its pre-tokens start, with the tokens before each
+        (``render.count_rendered`` counts renderings from them); None where that is not exact:
+        ``text`` goes to the tokenizer itself, or an added token holds whitespace (one could then
+        span two pieces of a rendering)."""
+        if not self.applies(text) or any(any(c.isspace() for c in a) for a in self.added):
+            return None
+        parts = GPT2_PATTERN.findall(text)
+        sizes = self._sizes(parts)
+        at = _pretoken_starts(parts)
+        bound = np.zeros(len(text) + 1, dtype=bool)
+        bound[at] = True
+        bound[len(text)] = True
+        before = np.zeros(len(text) + 1, dtype=np.int64)
+        before[at] = np.cumsum(sizes) - sizes
+        before[len(text)] = int(sizes.sum())
+        starts = self._starts(parts, sizes, at) if parts else np.zeros(0, dtype=np.int64)
+        return PretokenTable(starts, bound, before)
 
     def encode(self, text: str) -> tuple[list[int], np.ndarray]:
         """Token ids and (n, 2) character offsets, as the tokenizer gives them for ``text``."""

@@ -23,7 +23,8 @@ import regex
 from ..errors import ConfigError
 from .entities import commitment_spans, entity_spans
 from .inputs import as_force
-from .quantities import quantity_spans
+from .lines import line_matches
+from .quantities import quantity_spans, scan
 from .segment import LINKED, STRICT, Units, segment
 
 Span = tuple[int, int]
@@ -50,6 +51,10 @@ _IDENTIFIER = regex.compile(
     r"|\b[A-Z][A-Z0-9]+-\d+\b"                                                      # INC-123, ORD-10457
     r"|\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?"                                # dotted.names
 )
+# What every identifier holds: a digit, "_", a hyphen before a hex digit (UUID), a dot before a
+# name (dotted.names) or a capital after a letter (camelCase, HTTPServer). A full stop or a hyphen
+# in prose is no signal, so most prose runs are never scanned.
+_IDENTIFIER_SIGNAL = regex.compile(r"[\d_]|-(?=[0-9a-fA-F])|\.(?=[A-Za-z_])|(?<=[\p{L}\p{N}])\p{Lu}")
 _FENCED = regex.compile(r"(?m)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", regex.DOTALL)
 _INLINE_CODE = regex.compile(r"(?<!`)`[^`\n]+`(?!`)")
 _LABEL = regex.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?[A-Za-z][\w .\-]{0,30}:(?=[ \t]|$)")
@@ -95,8 +100,7 @@ def _in_runs(pattern: regex.Pattern, signal: regex.Pattern, unless: str = "") ->
 def _numbers(text: str) -> list[Span]:
     """Numbers, and with them their currency, magnitude, unit or date (``quantities``)."""
     spans = quantity_spans(text)
-    for m in _NUMBER.finditer(text):
-        s, e = m.span()
+    for s, e in scan(text, pattern=_NUMBER):
         while e > s and text[e - 1] in ",.:/_-":  # trailing sentence punctuation is not part of it
             e -= 1
         if e > s:
@@ -154,12 +158,12 @@ PROTECTORS: dict[str, Callable[[str], list[Span]]] = {
     "urls": _urls,
     "emails": _regex_spans(_EMAIL, ("@",)),
     "paths": _in_runs(_PATH, regex.compile(r"/"), unless="\\"),
-    "identifiers": _in_runs(_IDENTIFIER, regex.compile(r"[\d_\-.]|(?<=[\p{L}\p{N}])\p{Lu}")),
+    "identifiers": _in_runs(_IDENTIFIER, _IDENTIFIER_SIGNAL),
     "code_blocks": _regex_spans(_FENCED, ("```", "~~~")),
     "inline_code": _regex_spans(_INLINE_CODE, ("`",)),
     "json": _json_objects,
     "tags": _regex_spans(_TAG, ("<",)),
-    "labels": _regex_spans(_LABEL),  # line-initial speaker/field labels: "user:", "Q:", "[10:02] Ann:"
+    "labels": lambda text: [m.span() for m in line_matches(_LABEL, text) if m.end() > m.start()],  # "Q:", "[10:02] Ann:"
     "entities": entity_spans,  # names the text uses: speaker names, @handles, repeated capitalised names
 }
 """Built-in protectors by name, all on by default."""

@@ -35,9 +35,10 @@ _WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
 
 
 def _static(units: Units, line_break: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per-unit arrays that depend only on the text, cached on ``units``: (is word, is closing
-    mark, is opening mark, first unit of each closing mark's clause, last unit of each opening
-    mark's clause)."""
+    """What depends only on the text, cached on ``units``: the droppable word units, the marks
+    that can become orphans (a closing mark with words in its clause before it, an opening mark
+    with words in its clause after it), and for those marks the first and last unit (exclusive)
+    of the words they belong to."""
     cached = units.__dict__.get("_punct")
     if cached is not None:
         return cached
@@ -55,7 +56,12 @@ def _static(units: Units, line_break: np.ndarray) -> tuple[np.ndarray, ...]:
     nxt_mark = np.where(closing, idx, n)
     nxt_break = np.where(np.concatenate((starts_line[1:], [True])), idx, n)
     last = np.minimum(np.minimum.accumulate(nxt_mark[::-1])[::-1], np.minimum.accumulate(nxt_break[::-1])[::-1])
-    cached = (word, closing, opening, first, last)
+    words = np.concatenate(([0], np.cumsum(word)))
+    # closing mark i: its words are units [first[i], i); opening mark i: units (i, last[i]].
+    lo = np.where(closing, first, idx + 1)
+    hi = np.where(closing, idx, np.minimum(last + 1, n))
+    marks = np.flatnonzero((closing | opening) & ~units.protected & (words[hi] > words[lo]))
+    cached = (word, marks, lo[marks], hi[marks])
     units.__dict__["_punct"] = cached
     return cached
 
@@ -68,21 +74,16 @@ def orphan_marks(units: Units, keep: np.ndarray, line_break: np.ndarray | None =
         return keep
     if line_break is None:
         line_break = np.array([("\n" in g or "\r" in g) for g in units.gaps], dtype=bool)
-    word, closing, opening, first, last = _static(units, line_break)
-    words = np.concatenate(([0], np.cumsum(word)))
-    kept = np.concatenate(([0], np.cumsum(word & keep)))
-    idx = np.arange(n)
-    marks = keep & ~units.protected
-    # closing mark i: words in [first[i], i); opening mark i: words in (i, last[i]].
-    before_all = words[idx] - words[first]
-    before_kept = kept[idx] - kept[first]
-    after_all = words[np.minimum(last + 1, n)] - words[idx + 1]
-    after_kept = kept[np.minimum(last + 1, n)] - kept[idx + 1]
-    orphan = marks & ((closing & (before_all > 0) & (before_kept == 0))
-                      | (opening & (after_all > 0) & (after_kept == 0)))
-    if not orphan.any():
+    word, marks, lo, hi = _static(units, line_break)
+    if not len(marks):
         return keep
-    return keep & ~orphan
+    kept = np.concatenate(([0], np.cumsum(word & keep)))
+    orphan = marks[keep[marks] & (kept[hi] == kept[lo])]
+    if not len(orphan):
+        return keep
+    out = keep.copy()
+    out[orphan] = False
+    return out
 
 
 def _char_masks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -91,19 +92,22 @@ def _char_masks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     except UnicodeEncodeError:
         return None
-    uniq, inverse = np.unique(cps, return_inverse=True)
-    kinds = np.array([_KINDS.get(int(c)) or _kind(int(c)) for c in uniq.tolist()], dtype=np.int8).reshape(-1)
-    per_char = kinds[inverse] if len(cps) else np.zeros(0, dtype=np.int8)
+    per_char = _TABLE[cps]
+    unknown = per_char == 0
+    if unknown.any():  # characters not seen before: classified once each
+        for cp in np.unique(cps[unknown]).tolist():
+            _TABLE[cp] = _kind(cp)
+        per_char = _TABLE[cps]
     return per_char == 1, per_char == 2, per_char == 3
 
 
-_KINDS: dict[int, int] = {}
+_TABLE = np.zeros(0x110000, dtype=np.int8)  # code point -> its kind (below), 0 until first seen
 
 
 def _kind(cp: int) -> int:
+    """1 letter or digit, 2 closing mark, 3 opening mark, 4 anything else."""
     ch = chr(cp)
-    _KINDS[cp] = 1 if _WORDLIKE.match(ch) else 2 if _CLOSING.fullmatch(ch) else 3 if _OPENING.fullmatch(ch) else 4
-    return _KINDS[cp]
+    return 1 if _WORDLIKE.match(ch) else 2 if _CLOSING.fullmatch(ch) else 3 if _OPENING.fullmatch(ch) else 4
 
 
 def _unit_kinds(units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -48,12 +48,43 @@ _QUANTITY = regex.compile(
 )
 
 
+# Every match of the quantity pattern (and of ``protect``'s plain-number pattern) holds a digit,
+# starts at most 11 characters before its first one ("September. 14") and ends at most 20 after
+# the run of digits and number punctuation it holds ("14th of September", "5 thousand customers",
+# "12abc%"), plus the character a lookahead reads. So only windows around those runs are scanned:
+# runs closer than _GAP are one window, which reaches _BEFORE / _AFTER characters beyond them.
+# Windows are more than _BEFORE + _AFTER apart, so a match never spans two, and the matches are
+# those of a scan of the whole text (tested against ``scan(windowed=False)``), several times faster
+# on prose.
+_RUNS = regex.compile(r"\d[\d,._:/\-]*")
+_BEFORE, _AFTER, _GAP = 16, 32, 64
+
+
+def number_windows(text: str) -> list[Span]:
+    """The windows of ``text`` that hold every number match (see above)."""
+    windows: list[Span] = []
+    for m in _RUNS.finditer(text):
+        if windows and m.start() - (windows[-1][1] - _AFTER) < _GAP:
+            windows[-1] = (windows[-1][0], min(m.end() + _AFTER, len(text)))
+        else:
+            windows.append((max(m.start() - _BEFORE, 0), min(m.end() + _AFTER, len(text))))
+    return windows
+
+
+def scan(text: str, windowed: bool = True, pattern: regex.Pattern | None = None) -> list[Span]:
+    """The raw matches of ``pattern`` (default: the quantity pattern): in the windows around
+    numbers, or (``windowed=False``) over the whole text; both give the same spans."""
+    pattern = pattern or _QUANTITY
+    if not windowed:
+        return [m.span() for m in pattern.finditer(text)]
+    return [m.span() for s, e in number_windows(text) for m in pattern.finditer(text, s, e)]
+
+
 def quantity_spans(text: str) -> list[Span]:
     """Spans of numbers with their currency, magnitude, unit, or the date they belong to. A bare
     number is a span too; trailing sentence punctuation is left out."""
     spans = []
-    for m in _QUANTITY.finditer(text):
-        s, e = m.span()
+    for s, e in scan(text):
         while e > s and text[e - 1] in ",.:_-":
             if text[e - 1] == "." and regex.search(r"[ap]\.m\.$", text[s:e]):
                 break  # "10 a.m." keeps its last dot

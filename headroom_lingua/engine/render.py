@@ -27,6 +27,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any, Callable, NamedTuple
+
 import numpy as np
 import regex
 
@@ -53,7 +55,7 @@ def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
     return _merged(gaps, np.array([_breaks(g) for g in gaps], dtype=np.int64), 0, len(gaps), at_start)
 
 
-def _merged(gaps: list[str], counts: np.ndarray, a: int, b: int, at_start: bool = False) -> str:
+def _merged(gaps: Any, counts: np.ndarray, a: int, b: int, at_start: bool = False) -> str:
     """``merge_gaps(gaps[a:b])`` from the gaps' line-break counts (only two gaps are read)."""
     with_breaks = np.flatnonzero(counts[a:b]) + a
     if at_start:
@@ -66,21 +68,35 @@ def _merged(gaps: list[str], counts: np.ndarray, a: int, b: int, at_start: bool 
     return gaps[most][: _last_break_end(gaps[most])] + gaps[last][_last_break_end(gaps[last]):]
 
 
+class _Gaps:
+    """``units.gaps`` read one gap at a time: a rendering reads a few, not all n + 1."""
+
+    __slots__ = ("units",)
+
+    def __init__(self, units: Units):
+        self.units = units
+
+    def __getitem__(self, i: int) -> str:
+        u = self.units
+        return u.text[0 if i == 0 else int(u.ends[i - 1]):len(u.text) if i == len(u) else int(u.starts[i])]
+
+
 def _starts_word(text: str, i: int) -> bool:
     ch = text[i]
     return ch.isalnum() or ch == "_"
 
 
-def _break_counts(units: Units) -> tuple[np.ndarray, np.ndarray]:
-    """((n + 1,) line breaks in each gap, (n + 2,) cumulative count of gaps holding one), cached
-    on the Units (render runs several times on the same units during a budget search)."""
+def _break_counts(units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """((n + 1,) line breaks in each gap, (n + 2,) cumulative count of gaps holding one, (n + 1,)
+    whether each gap holds one), cached on the Units (render runs several times on the same units
+    during a budget search)."""
     cached = units.__dict__.get("_break_counts")
     if cached is None:
         at = np.fromiter((m.start() for m in _BREAK.finditer(units.text)), dtype=np.int64)
         gap_s = np.concatenate(([0], units.ends))
         gap_e = np.concatenate((units.starts, [len(units.text)]))
         counts = np.searchsorted(at, gap_e) - np.searchsorted(at, gap_s)  # gaps are whitespace only
-        cached = counts, np.concatenate(([0], np.cumsum(counts > 0)))
+        cached = counts, np.concatenate(([0], np.cumsum(counts > 0))), counts > 0
         units.__dict__["_break_counts"] = cached
     return cached
 
@@ -102,33 +118,111 @@ def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     return text, list(spans)
 
 
-def _render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
-    text, n = units.text, len(units)
-    if n == 0 or keep.all():
-        return text, ([(int(units.starts[0]), int(units.ends[-1]))] if n else [])
-    keep = orphan_marks(units, units.with_needs(keep), _break_counts(units)[0] > 0)
+class _Layout(NamedTuple):
+    """A rendering before its text is built. Piece r is ``seps.get(r, "") + text[piece_s[r]:
+    run_e[r]]``; the output is the pieces joined, then the text's trailing whitespace. Piece 0
+    holds the leading whitespace; a later piece starts with its separator (the gap before its
+    run: one slice with it, in the common case) unless ``seps`` has a built one (merged line
+    breaks, or a non-empty gap chosen so that two words do not fuse)."""
+
+    first: np.ndarray  # first and last unit of each run of kept units
+    last: np.ndarray
+    piece_s: np.ndarray
+    run_e: np.ndarray
+    seps: dict[int, str]
+
+
+def _layout(units: Units, keep: np.ndarray) -> _Layout | None:
+    """The layout of ``keep`` (after ``with_needs`` and orphaned marks); None when nothing is kept."""
+    text, starts, ends = units.text, units.starts, units.ends
+    counts, prefix, line_break = _break_counts(units)
+    keep = orphan_marks(units, units.with_needs(keep), line_break)
     idx = np.flatnonzero(keep)
     if not len(idx):
-        return "", []
+        return None
     # Runs of consecutive kept units: [first[r], last[r]]; run r > 0 follows a dropped stretch
     # whose gaps are gaps[last[r-1] + 1 .. first[r]].
     cut = np.flatnonzero(np.diff(idx) > 1)
     first = np.concatenate(([idx[0]], idx[cut + 1]))
     last = np.concatenate((idx[cut], [idx[-1]]))
-    gaps = units.gaps
-    counts, prefix = _break_counts(units)
-    # Common case, vectorised: no line break among a stretch's gaps -> the gap before the next kept unit.
+    # Common case, vectorised: no line break among a stretch's gaps -> the gap before the next kept
+    # unit, so the separator and the run after it are one slice of the text.
     plain = (prefix[first[1:] + 1] - prefix[last[:-1] + 1]) == 0
-    after, before = first[1:].tolist(), last[:-1].tolist()
-    seps = [gaps[a] if ok else _merged(gaps, counts, p + 1, a + 1) for a, p, ok in zip(after, before, plain.tolist())]
+    piece_s = starts[first]
+    piece_s[1:] = np.where(plain, ends[first[1:] - 1], piece_s[1:])
+    seps: dict[int, str] = {}
     # An empty separator (the gap before the next kept unit was empty; a merged one holds a line
     # break) must not fuse two words: take the stretch's last non-empty gap instead.
-    for r in np.flatnonzero(plain & (units.starts[first[1:]] == units.ends[first[1:] - 1])).tolist():
-        a, p = after[r], before[r]
-        if _starts_word(text, int(units.starts[a])):
-            seps[r] = next((g for g in reversed(gaps[p + 1:a]) if g), "")
-    lead = gaps[0] if first[0] == 0 else _merged(gaps, counts, 0, int(first[0]) + 1, at_start=True)
-    s_list, e_list = units.starts[first].tolist(), units.ends[last].tolist()
-    body = [text[s_list[0]:e_list[0]]]
-    body += [sep + text[s:e] for sep, s, e in zip(seps, s_list[1:], e_list[1:])]
-    return lead + "".join(body) + gaps[n], list(zip(s_list, e_list))
+    fused = np.flatnonzero(plain & (starts[first[1:]] == ends[first[1:] - 1]))
+    if len(fused) or not plain.all() or first[0] > 0:
+        gaps = _Gaps(units)
+        stretch = np.flatnonzero(~plain)  # stretches whose gaps hold a line break
+        lo, hi = last[stretch] + 1, first[stretch + 1] + 1  # their gaps: [lo, hi)
+        with_break = np.flatnonzero(line_break)
+        one = (prefix[hi] - prefix[lo]) == 1  # one gap with breaks (a paragraph break): it is the separator
+        only = with_break[np.searchsorted(with_break, lo[one])]
+        seps.update(zip((stretch[one] + 1).tolist(), map(gaps.__getitem__, only.tolist())))
+        for r, a, b in zip(stretch[~one].tolist(), lo[~one].tolist(), hi[~one].tolist()):
+            seps[r + 1] = _merged(gaps, counts, a, b)
+        for r in fused.tolist():
+            a, p = int(first[r + 1]), int(last[r])
+            if _starts_word(text, int(starts[a])):
+                seps[r + 1] = next((g for g in map(gaps.__getitem__, range(a - 1, p, -1)) if g), "")
+        if first[0] > 0:
+            seps[0] = _merged(gaps, counts, 0, int(first[0]) + 1, at_start=True)
+    if first[0] == 0:
+        piece_s[0] = 0  # the text's own leading whitespace
+    return _Layout(first, last, piece_s, ends[last], seps)
+
+
+def _render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
+    text, n = units.text, len(units)
+    if n == 0 or keep.all():
+        return text, ([(int(units.starts[0]), int(units.ends[-1]))] if n else [])
+    lay = _layout(units, keep)
+    if lay is None:
+        return "", []
+    ends = lay.run_e.tolist()
+    pieces = [text[a:b] for a, b in zip(lay.piece_s.tolist(), ends)]
+    for r, sep in lay.seps.items():
+        pieces[r] = sep + pieces[r]
+    return "".join(pieces) + text[int(units.ends[-1]):], list(zip(units.starts[lay.first].tolist(), ends))
+
+
+def count_rendered(units: Units, keep: np.ndarray, table: Any, count: Callable[[str], int]) -> int:
+    """``count(render(units, keep)[0])`` without building the text, for a byte-level BPE counter
+    (``pretokens``): ``table`` has ``bound`` ((len(text) + 1,) bool: a pre-token starts there, or
+    the text ends) and ``before`` (tokens before each such position) of ``units.text``.
+
+    The GPT-2 pre-tokenizer reads forward only and never joins a non-space character with the
+    whitespace after it, so text that ends with a non-space followed by text that starts with
+    whitespace splits into the pre-tokens of the two. Every piece ends with a unit; a piece that
+    starts with whitespace is counted apart from the one before it, and a piece that is a slice
+    of the text from one pre-token boundary to another has the tokens of the text's own pre-tokens
+    there: ``before[end] - before[start]``. The rest (built separators, pieces joined without
+    whitespace) are counted as strings: exact, and tested against counting the rendered text.
+    """
+    text, n = units.text, len(units)
+    if n == 0 or keep.all():
+        return int(table.before[len(text)]) if n else count(text)
+    lay = _layout(units, keep)
+    if lay is None:
+        return 0
+    piece_s, run_e, seps = lay.piece_s, lay.run_e, lay.seps
+    spaced = np.ones(len(piece_s) + 1, dtype=bool)  # piece r starts a new count (trailing: r = R)
+    spaced[1:-1] = piece_s[1:] < units.starts[lay.first[1:]]  # a non-empty gap from the text
+    aligned = table.bound[piece_s] & table.bound[run_e]
+    for r, sep in seps.items():
+        aligned[r] = False
+        spaced[r] = r == 0 or bool(sep)  # built separators are whitespace
+    alone = aligned & spaced[:-1] & spaced[1:]
+    total = int(table.before[run_e[alone]].sum() - table.before[piece_s[alone]].sum())
+    # The other pieces, joined in order, are one string: where one of them follows a piece counted
+    # from the table it starts with whitespace (or that piece would not have been counted alone),
+    # so joining them adds no token across the gap; pieces that must be read together stay together.
+    rest = np.flatnonzero(~alone).tolist()
+    if rest:
+        total += count("".join([seps.get(r, "") + text[a:b] for r, a, b in
+                                zip(rest, piece_s[rest].tolist(), run_e[rest].tolist())]))
+    end = int(units.ends[-1])  # the trailing whitespace: after a unit, so counted apart
+    return total + (int(table.before[len(text)] - table.before[end]) if table.bound[end] else count(text[end:]))

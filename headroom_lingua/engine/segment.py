@@ -88,40 +88,34 @@ class Units:
 # or the stretch of a whitespace-free run from its first to its last word character.
 _COMPLEX = regex.compile(rf"[^\p{{GCB=Other}}\p{{GCB=CR}}\p{{GCB=LF}}\p{{GCB=Control}}]|{_CJK}")
 _SPACE, _WORD = regex.compile(r"\s"), regex.compile(r"[\p{L}\p{N}_]")
-_CLASSES: dict[int, int] = {}  # code point -> 0 whitespace, 1 word character, 2 anything else
+# Code point -> 0 whitespace, 1 word character, 2 anything else, 3 complex (see above); -1 until
+# first seen. Every test above reads one code point, so a table lookup gives the same answers.
+_TABLE = np.full(0x110000, -1, dtype=np.int8)
 
 
 def _char_class(cp: int) -> int:
-    found = _CLASSES.get(cp)
-    if found is None:
-        ch = chr(cp)
-        found = _CLASSES[cp] = 0 if _SPACE.match(ch) else 1 if _WORD.match(ch) else 2
-    return found
-
-
-_ASCII = np.array([_char_class(cp) for cp in range(128)], dtype=np.int8)
+    ch = chr(cp)
+    return 3 if _COMPLEX.match(ch) else 0 if _SPACE.match(ch) else 1 if _WORD.match(ch) else 2
 
 
 def _classes(text: str) -> np.ndarray | None:
-    """(len(text),) int8 character classes, or None for text that is not valid Unicode."""
+    """(len(text),) int8 character classes, or None for text that is not valid Unicode or holds
+    a complex character (the regex path copes)."""
     try:
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # lone surrogates: the regex path copes
+    except UnicodeEncodeError:  # lone surrogates
         return None
-    small = cps < 128
-    if small.all():
-        return _ASCII[cps]
-    cls = np.empty(len(cps), dtype=np.int8)
-    cls[small] = _ASCII[cps[small]]
-    uniq, inverse = np.unique(cps[~small], return_inverse=True)
-    cls[~small] = np.fromiter((_char_class(int(u)) for u in uniq), dtype=np.int8, count=len(uniq))[inverse]
-    return cls
+    cls = _TABLE[cps]
+    unknown = cls < 0
+    if unknown.any():
+        for cp in np.unique(cps[unknown]).tolist():
+            _TABLE[cp] = _char_class(cp)
+        cls = _TABLE[cps]
+    return None if (cls == 3).any() else cls
 
 
 def _fast_units(text: str) -> tuple[np.ndarray, np.ndarray] | None:
     """The units of ``_UNIT`` for simple text, vectorised; None where the text is not simple."""
-    if _COMPLEX.search(text):
-        return None
     cls = _classes(text)
     if cls is None:
         return None
@@ -205,22 +199,20 @@ def _merge(starts: np.ndarray, ends: np.ndarray, levels: np.ndarray, spans: Sequ
     first, last, add = first[keep], last[keep], add[keep]
     if not len(first):
         return starts, ends, levels
-    # Widening to unit boundaries can make neighbouring spans share units: merge those ranges.
-    groups = [[int(first[0]), int(last[0]), int(add[0])]]
-    for f, l, a in zip(first[1:].tolist(), last[1:].tolist(), add[1:].tolist()):
-        if f <= groups[-1][1]:
-            groups[-1][1], groups[-1][2] = max(groups[-1][1], l), max(groups[-1][2], a)
-        else:
-            groups.append([f, l, a])
-    grp = np.asarray(groups, dtype=np.int64)
+    # Widening to unit boundaries can make neighbouring spans share units: merge those ranges
+    # (a range opens a new group where it starts after every earlier range has ended).
+    opens = np.concatenate(([True], first[1:] > np.maximum.accumulate(last)[:-1]))
+    at = np.flatnonzero(opens)
+    g_first, g_last = first[at], np.maximum.reduceat(last, at)
+    g_add = np.maximum.reduceat(add, at)
     cover = np.zeros(len(starts) + 1, dtype=np.int64)
-    np.add.at(cover, grp[:, 0] + 1, 1)
-    np.add.at(cover, grp[:, 1] + 1, -1)
+    cover[g_first + 1] += 1  # groups are disjoint: no index repeats within one assignment
+    cover[g_last + 1] -= 1
     drop = np.cumsum(cover)[:-1] > 0  # units after the first one of each group
     new_ends, new_levels = ends.copy(), levels.copy()
-    new_ends[grp[:, 0]] = ends[grp[:, 1]]
-    bounds = np.ravel(np.column_stack((grp[:, 0], grp[:, 1] + 1)))
+    new_ends[g_first] = ends[g_last]
+    bounds = np.ravel(np.column_stack((g_first, g_last + 1)))
     members = np.maximum.reduceat(np.concatenate((levels, [0])), bounds)[::2]  # highest member level
-    new_levels[grp[:, 0]] = np.maximum(members, grp[:, 2])
+    new_levels[g_first] = np.maximum(members, g_add)
     keep_unit = ~drop
     return starts[keep_unit], new_ends[keep_unit], new_levels[keep_unit]

@@ -51,7 +51,7 @@ def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget:
         protected = _within_share(scores, protected, int(protect_share * budget), count)
     counted = None  # tokens of the protected units, when the yield check counted them already
     if on_overflow == "yield":
-        protected, counted = _yield(scores, protected, priority, budget, count)
+        protected, counted = _yield(scores, protected, priority, budget, count, costs)
     base, order, base_count = _base(scores, protected, budget, count, on_overflow, counted)
     cache: dict[int, int] = {0: base_count}
 
@@ -97,10 +97,11 @@ def _base(scores: np.ndarray, protected: np.ndarray, budget: int, count: Callabl
 
 
 def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budget: int,
-           count: Callable[[np.ndarray], int]) -> tuple[np.ndarray, int | None]:
+           count: Callable[[np.ndarray], int], costs: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """The protected units that stay protected: all when they fit, else the ``FORCE`` ones plus
     the longest prefix of the others (highest priority, then highest score) that fits; and their
-    tokens when counted (all of them fit), else None."""
+    tokens. ``costs`` (additive estimates per unit)
+    seed the search for that prefix, as in ``select``."""
     total = count(protected)
     if total <= budget:
         return protected, total
@@ -117,11 +118,28 @@ def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budg
         m[order[:k]] = True
         return m
 
-    lo, hi = 0, len(order)  # top(lo) fits, top(hi) does not
+    cache: dict[int, int] = {0: forced_tokens, len(order): total}  # top(0) fits, top(len(order)) does not
+
+    def fits(k: int) -> bool:
+        if k not in cache:
+            cache[k] = count(top(k))
+        return cache[k] <= budget
+
+    if costs is not None and len(order):
+        cum = np.concatenate(([0], np.cumsum(costs[order])))
+        _refine(fits, cache, cum, _guess(cum, cache, budget, len(order)), budget, len(order), steps=2)
+    lo, hi = _bracket(fits, cache, budget, len(order) - 1)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if count(top(mid)) <= budget else (lo, mid)
-    return top(lo), None
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return top(lo), cache[lo]
+
+
+def _guess(cum: np.ndarray, cache: dict[int, int], budget: int, total: int) -> int:
+    """The prefix length whose estimated tokens, scaled to the counted ends, fill ``budget``."""
+    base, full = cache[0], cache[total]
+    scale = (full - base) / max(float(cum[total]), 1.0)
+    return min(max(int(np.searchsorted(cum * scale + base, budget, side="right")) - 1, 0), total)
 
 
 def _fill(keep: np.ndarray, used: int, candidates: np.ndarray, budget: int,

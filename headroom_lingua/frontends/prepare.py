@@ -49,12 +49,13 @@ def _with_speakers(units: Units) -> Units:
     """A first-person clause ("I will send the report") needs its line's speaker label: the
     label is who "I" is, so the two are kept together (``Units.with_needs``)."""
     text, needs = units.text, units.needs.copy()
+    first_person = [i for i in np.flatnonzero(units.linked).tolist() if _FIRST_PERSON.match(text, int(units.starts[i]))]
+    if not first_person:
+        return units
     labels = PROTECTORS["labels"](text)
     label_starts = np.array([s for s, _ in labels], dtype=np.int64)
-    for i in np.flatnonzero(units.linked).tolist():
+    for i in first_person:
         start = int(units.starts[i])
-        if not _FIRST_PERSON.match(text, start):
-            continue
         line = text.rfind("\n", 0, start) + 1
         k = int(np.searchsorted(label_starts, line))  # the first label at or after the line's start
         if k < len(labels) and labels[k][1] <= start:

@@ -18,8 +18,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..engine import (TokenCounter, Units, as_force, check_budget_args, check_text, fit, joined, render,
-                      resolve_budget, unit_costs, yielded)
+from ..engine import (TokenCounter, Units, as_force, as_sent, check_budget_args, check_text, fit, render,
+                      resolve_budget, text_table, unit_costs, yielded)
 from ..loading import Backend
 from .explain import explain_units
 from .prepare import prepare_units, prioritised
@@ -35,17 +35,19 @@ class _Plan:
     budget: int
     units: Units | None = None
     token_starts: np.ndarray | None = None  # budget-tokenizer token starts, for the cost estimate
+    table: Any = None  # the counter's pre-token table of the text, where it has one (engine.text_table)
 
 
 def _plan(backend: Backend, text: str, rate: float | None, target_tokens: int | None, counter: TokenCounter,
           force: tuple) -> _Plan:
     if not text.strip():  # empty or whitespace-only: returned as is, counted as nothing
         return _Plan(text, 0, 0)
-    starts = counter.token_starts(text)
+    table = text_table(counter, text)
+    starts = counter.token_starts(text) if table is None else table.starts
     budget = resolve_budget(len(starts), rate, target_tokens)
     if budget >= len(starts):
         return _Plan(text, len(starts), budget)
-    return _Plan(text, len(starts), budget, prepare_units(text, backend.config.protect, force), starts)
+    return _Plan(text, len(starts), budget, prepare_units(text, backend.config.protect, force), starts, table)
 
 
 def _score(backend: Backend, plans: list[_Plan]) -> dict[int, np.ndarray]:
@@ -62,7 +64,7 @@ def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCou
             force: tuple = ()) -> tuple[CompressionResult, Any]:
     """The result, and the function that explains it unit by unit (``result.units()``)."""
     units = plan.units
-    [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, joined([units], counter, "".join),
+    [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, as_sent(units, counter, plan.table),
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)])
     text, spans = render(units, keep)
