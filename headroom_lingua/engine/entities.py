@@ -50,10 +50,10 @@ _VERBS = (r"(?:owns?|will|'ll|shall|takes?|took|handles?|leads?|drives?|is\s+on|
 _STRONG = regex.compile(r"\s*(?:owns?|takes?\s+on|handles?|leads?|is\s+on|is\s+responsible\s+for|is\s+assigned|"
                         r"follows?\s+up|picks?\s+up)\b")
 # Anchors for the owner search: every place a verb could start, found by the standard library's
-# engine (4x faster on this alternation). Without the final word boundary, and with its wider
-# whitespace, it finds a superset of the verbs the owner pattern accepts; extra anchors only widen
-# the search.
-_VERB_AT = re.compile(_VERBS)
+# engine (4x faster on this alternation). A verb starts a word ("Dana owns", "I'll"; not the
+# "owns" of "Browns"); without the final word boundary, and with its wider whitespace, this finds
+# a superset of the verbs the owner pattern accepts; extra anchors only widen the search.
+_VERB_AT = re.compile(rf"\b{_VERBS}|'ll")
 _CLAUSE_END = regex.compile(r",(?!\s?\d)|[;!?\n]|\.(?!\d)|\s(?:and|but)\s(?=@|\p{Lu})")
 
 
@@ -120,7 +120,7 @@ def commitment_spans(text: str) -> list[Span]:
 @functools.lru_cache(maxsize=8)
 def _owner_pattern(names: frozenset[str]) -> regex.Pattern:
     owners = [regex.escape(n) for n in sorted(names, key=len, reverse=True)] + [r"\p{Lu}\p{Ll}+", "I", "[Ww]e"]
-    return regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?\s*{_VERBS}\b)")
+    return regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{'|'.join(owners)})(?=(?:\s+\p{{Ll}}+)?(?:\s+|(?=')){_VERBS}\b)")
 
 
 def _runs_ahead(text: str, at: int, runs: int) -> int:
