@@ -133,7 +133,18 @@ class _Layout(NamedTuple):
 
 
 def _layout(units: Units, keep: np.ndarray) -> _Layout | None:
-    """The layout of ``keep`` (after ``with_needs`` and orphaned marks); None when nothing is kept."""
+    """The layout of ``keep`` (after ``with_needs`` and orphaned marks); None when nothing is kept.
+    The last few are remembered: the caller renders the mask the budget search counted last."""
+    memo = units.__dict__.setdefault("_layouts", {})
+    key = keep.tobytes()
+    if key not in memo:
+        if len(memo) >= MEMO:
+            memo.pop(next(iter(memo)))
+        memo[key] = _new_layout(units, keep)
+    return memo[key]
+
+
+def _new_layout(units: Units, keep: np.ndarray) -> _Layout | None:
     text, starts, ends = units.text, units.starts, units.ends
     counts, prefix, line_break = _break_counts(units)
     keep = orphan_marks(units, units.with_needs(keep), line_break)
@@ -202,7 +213,7 @@ def count_rendered(units: Units, keep: np.ndarray, table: Any, count: Callable[[
     there: ``before[end] - before[start]``. The rest (built separators, pieces joined without
     whitespace) are counted as strings: exact, and tested against counting the rendered text.
     """
-    text, n = units.text, len(units)
+    text, n, keep = units.text, len(units), np.asarray(keep, dtype=bool)
     if n == 0 or keep.all():
         return int(table.before[len(text)]) if n else count(text)
     lay = _layout(units, keep)

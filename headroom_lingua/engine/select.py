@@ -29,7 +29,7 @@ FILL_TRIES = 8
 def ranking(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Indices of ``candidates`` (a bool mask) by descending score; ties keep text order."""
     idx = np.flatnonzero(candidates)
-    return idx[np.lexsort((idx, -scores[idx]))]
+    return idx[np.argsort(-scores[idx], kind="stable")]  # stable: equal scores stay in text order
 
 
 def select(scores: np.ndarray, costs: np.ndarray, protected: np.ndarray, budget: int,
