@@ -35,9 +35,13 @@ WORDS = st.sampled_from(["Dana", "Marcus", "Priya:", "@sam-ops", "I", "We", "we"
                          "Browns", "Wewill", "I'll", "Dana's", "mistakes"])
 TEXTS = st.lists(WORDS, max_size=40).map(" ".join)
 
+NAMED = st.lists(st.sampled_from(["Dana", "Dana-Li", "Danas", "@sam-ops", "@sam-ops.x", "@sam.Ops", "@sam.Ops", "Marcus:", "Marcus", "x.Marcus",
+                                  "(Dana)", "Dana_", "-Dana", "Priya:", "\n", " ", "will", "owns", "the", "DanaDana",
+                                  "Zoë:", "Zoë", "Zoëx", "e\u0301Dana", "Dana\u0301"]), max_size=40).map(" ".join)
+
 
 @settings(max_examples=400, deadline=None)
-@given(TEXTS)
+@given(st.one_of(TEXTS, NAMED))
 def test_windowed_search_equals_the_whole_text_scan(text):
     assert commitment_spans(text) == reference(text)
 
@@ -54,3 +58,12 @@ def test_a_verb_inside_a_word_names_no_owner():
     assert commitment_spans("The Cleveland Browns won the game; the Crowns sold out.") == []  # not "Br" + "owns"
     assert [t for t in ("I'll send it", "Dana owns the fix") if t in
             ["I'll send it. Dana owns the fix."[s:e] for s, e in commitment_spans("I'll send it. Dana owns the fix.")]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXTS, NAMED))
+def test_entity_spans_equal_a_scan_with_the_names_as_one_pattern(text):
+    names = entity_names(text)
+    alternatives = "|".join(regex.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}_@\-])(?:{alternatives})(?![\p{{L}}\p{{N}}_\-])")
+    assert entities.entity_spans(text) == ([m.span() for m in pattern.finditer(text)] if names else [])
