@@ -77,7 +77,7 @@ def _entity_names(text: str) -> frozenset[str]:
     occur at least once away from a sentence start (not common sentence openers)."""
     names = {m.group(1) for m in line_matches(_LABEL_NAME, text)} - _NOT_NAMES
     names |= {m.group() for m in _HANDLE.finditer(text)}
-    found = [(m.group(), m.start()) for m in _CAPITALISED.finditer(text)]
+    found = _capitalised(text)
     seen = collections.Counter(word for word, _ in found)
     repeated = {w for w, n in seen.items() if n >= 2} - _NOT_NAMES
     inside: set[str] = set()  # only repeated words need the (slower) sentence-start test
@@ -87,19 +87,28 @@ def _entity_names(text: str) -> frozenset[str]:
     return frozenset(names | inside)
 
 
+@functools.lru_cache(maxsize=8)
+def _capitalised(text: str) -> list[tuple[str, int]]:
+    """(word, start) of each capitalised word (``_CAPITALISED``)."""
+    return [(m.group(), m.start()) for m in _CAPITALISED.finditer(text)]
+
+
 def entity_spans(text: str) -> list[Span]:
     """Every occurrence of every name from ``entity_names``: not inside a longer word, the
     longest name first where two start at one place, never overlapping (a scan with the names as
-    one pattern finds the same, but building that pattern for a new text's names took 1.2 ms)."""
+    one pattern finds the same, but building that pattern for a new text's names took 1.2 ms).
+    A name shaped as a capitalised word occurs where ``_CAPITALISED`` found it, or after a full
+    stop (which that pattern does not start after); other names are searched for."""
     names = entity_names(text)
-    found = []
+    found = [(at, -len(word)) for word, at in _capitalised(text) if word in names]
     for name in names:
-        at = text.find(name)
-        while at >= 0:
+        shaped = _CAPITALISED.fullmatch(name) is not None
+        at = text.find("." + name) + 1 if shaped else text.find(name)
+        while (at > 0) if shaped else (at >= 0):
             end = at + len(name)
             if (at == 0 or not _NAME_CHAR.match(text, at - 1)) and not _NAME_AFTER.match(text, end):
                 found.append((at, -len(name)))
-            at = text.find(name, at + 1)
+            at = text.find("." + name, at) + 1 if shaped else text.find(name, at + 1)
     spans, covered = [], 0
     for at, neg in sorted(found):
         if at >= covered:
