@@ -14,6 +14,10 @@ A punctuation mark whose clause lost all its words goes too (see ``punctuation``
 a kept unit needs (``Units.with_needs``: the speaker label of a kept "I will ..." clause) stays.
 The result is therefore always a subsequence of the input.
 
+``count_rendered`` gives the token count of a rendering without building its text, for the
+budget search: most pieces of a rendering are slices of the original that start and end where its
+pre-tokens do, so their tokens are read off the original's pre-token table.
+
 Example:
     >>> import numpy as np
     >>> from headroom_lingua.engine.segment import segment
@@ -211,7 +215,8 @@ def count_rendered(units: Units, keep: np.ndarray, table: Any, count: Callable[[
     starts with whitespace is counted apart from the one before it, and a piece that is a slice
     of the text from one pre-token boundary to another has the tokens of the text's own pre-tokens
     there: ``before[end] - before[start]``. The rest (built separators, pieces joined without
-    whitespace) are counted as strings: exact, and tested against counting the rendered text.
+    whitespace) are joined and counted as one string: exact, and tested against counting the
+    rendered text.
     """
     text, n, keep = units.text, len(units), np.asarray(keep, dtype=bool)
     if n == 0 or keep.all():
