@@ -100,8 +100,8 @@ def _yield(scores: np.ndarray, protected: np.ndarray, priority: np.ndarray, budg
            count: Callable[[np.ndarray], int], costs: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """The protected units that stay protected: all when they fit, else the ``FORCE`` ones plus
     the longest prefix of the others (highest priority, then highest score) that fits; and their
-    tokens. ``costs`` (additive estimates per unit)
-    seed the search for that prefix, as in ``select``."""
+    tokens. ``costs`` (additive estimates per unit) seed the search for that prefix, as in
+    ``select``: a guess scaled to the two ends' exact counts, secant steps, then a gallop."""
     total = count(protected)
     if total <= budget:
         return protected, total
