@@ -111,15 +111,19 @@ MEMO = 8  # renders remembered per Units: the caller renders again what the budg
 def render(units: Units, keep: np.ndarray) -> tuple[str, list[tuple[int, int]]]:
     """The compressed text and the kept character spans (runs of adjacent kept units). A
     punctuation mark whose words were all dropped is dropped too (``punctuation``)."""
-    keep = np.asarray(keep, dtype=bool)
-    memo = units.__dict__.setdefault("_renders", {})
+    text, spans = _remembered(units, "_renders", np.asarray(keep, dtype=bool), _render)
+    return text, list(spans)
+
+
+def _remembered(units: Units, slot: str, keep: np.ndarray, make: Callable[[Units, np.ndarray], Any]) -> Any:
+    """``make(units, keep)``, remembered for the last ``MEMO`` masks in ``units.__dict__[slot]``."""
+    memo = units.__dict__.setdefault(slot, {})
     key = keep.tobytes()
     if key not in memo:
         if len(memo) >= MEMO:
             memo.pop(next(iter(memo)))
-        memo[key] = _render(units, keep)
-    text, spans = memo[key]
-    return text, list(spans)
+        memo[key] = make(units, keep)
+    return memo[key]
 
 
 class _Layout(NamedTuple):
@@ -139,13 +143,7 @@ class _Layout(NamedTuple):
 def _layout(units: Units, keep: np.ndarray) -> _Layout | None:
     """The layout of ``keep`` (after ``with_needs`` and orphaned marks); None when nothing is kept.
     The last few are remembered: the caller renders the mask the budget search counted last."""
-    memo = units.__dict__.setdefault("_layouts", {})
-    key = keep.tobytes()
-    if key not in memo:
-        if len(memo) >= MEMO:
-            memo.pop(next(iter(memo)))
-        memo[key] = _new_layout(units, keep)
-    return memo[key]
+    return _remembered(units, "_layouts", keep, _new_layout)
 
 
 def _new_layout(units: Units, keep: np.ndarray) -> _Layout | None:
