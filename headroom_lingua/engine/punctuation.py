@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import regex
 
+from .codepoints import CodepointTable
 from .segment import Units
 
 _CLOSING = regex.compile(r"[.,;:!?)\]}…。，；：！？、）】」]+")
@@ -86,28 +87,19 @@ def orphan_marks(units: Units, keep: np.ndarray, line_break: np.ndarray | None =
     return out
 
 
-def _char_masks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Per character: a letter or digit, a closing mark, an opening mark (None: not valid Unicode)."""
-    try:
-        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:
-        return None
-    per_char = _TABLE[cps]
-    unknown = per_char == 0
-    if unknown.any():  # characters not seen before: classified once each
-        for cp in np.unique(cps[unknown]).tolist():
-            _TABLE[cp] = _kind(cp)
-        per_char = _TABLE[cps]
-    return per_char == 1, per_char == 2, per_char == 3
-
-
-_TABLE = np.zeros(0x110000, dtype=np.int8)  # code point -> its kind (below), 0 until first seen
-
-
 def _kind(cp: int) -> int:
     """1 letter or digit, 2 closing mark, 3 opening mark, 4 anything else."""
     ch = chr(cp)
     return 1 if _WORDLIKE.match(ch) else 2 if _CLOSING.fullmatch(ch) else 3 if _OPENING.fullmatch(ch) else 4
+
+
+_KINDS = CodepointTable(_kind)
+
+
+def _char_masks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per character: a letter or digit, a closing mark, an opening mark (None: not valid Unicode)."""
+    per_char = _KINDS.classes(text)
+    return None if per_char is None else (per_char == 1, per_char == 2, per_char == 3)
 
 
 def _unit_kinds(units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -56,33 +56,24 @@ def _breaks(gap: str) -> int:
 
 def merge_gaps(gaps: list[str], at_start: bool = False) -> str:
     """One gap standing for ``gaps`` (those around a dropped run), see the module docstring."""
-    return _merged(gaps, np.array([_breaks(g) for g in gaps], dtype=np.int64), 0, len(gaps), at_start)
+    return _merged(gaps.__getitem__, np.array([_breaks(g) for g in gaps], dtype=np.int64), 0, len(gaps), at_start)
 
 
-def _merged(gaps: Any, counts: np.ndarray, a: int, b: int, at_start: bool = False) -> str:
-    """``merge_gaps(gaps[a:b])`` from the gaps' line-break counts (only two gaps are read)."""
+def _merged(gap: Callable[[int], str], counts: np.ndarray, a: int, b: int, at_start: bool = False) -> str:
+    """``merge_gaps`` of gaps ``a`` to ``b - 1`` (``gap(i)``), from the gaps' line-break counts
+    (only two gaps are read)."""
     with_breaks = np.flatnonzero(counts[a:b]) + a
     if at_start:
         later = with_breaks[with_breaks > a]
-        return gaps[a] + (gaps[later[-1]][_last_break_end(gaps[later[-1]]):] if len(later) else "")
+        if not len(later):
+            return gap(a)
+        tail = gap(int(later[-1]))
+        return gap(a) + tail[_last_break_end(tail):]
     if not len(with_breaks):
-        return gaps[b - 1]  # callers choose a non-empty gap where words would fuse (see render)
-    most = int(with_breaks[np.argmax(counts[with_breaks])])  # first gap with the most breaks
-    last = int(with_breaks[-1])
-    return gaps[most][: _last_break_end(gaps[most])] + gaps[last][_last_break_end(gaps[last]):]
-
-
-class _Gaps:
-    """``units.gaps`` read one gap at a time: a rendering reads a few, not all n + 1."""
-
-    __slots__ = ("units",)
-
-    def __init__(self, units: Units):
-        self.units = units
-
-    def __getitem__(self, i: int) -> str:
-        u = self.units
-        return u.text[0 if i == 0 else int(u.ends[i - 1]):len(u.text) if i == len(u) else int(u.starts[i])]
+        return gap(b - 1)  # callers choose a non-empty gap where words would fuse (see render)
+    most = gap(int(with_breaks[np.argmax(counts[with_breaks])]))  # the first gap with the most breaks
+    last = gap(int(with_breaks[-1]))
+    return most[: _last_break_end(most)] + last[_last_break_end(last):]
 
 
 def _starts_word(text: str, i: int) -> bool:
@@ -168,21 +159,21 @@ def _new_layout(units: Units, keep: np.ndarray) -> _Layout | None:
     # break) must not fuse two words: take the stretch's last non-empty gap instead.
     fused = np.flatnonzero(plain & (starts[first[1:]] == ends[first[1:] - 1]))
     if len(fused) or not plain.all() or first[0] > 0:
-        gaps = _Gaps(units)
+        gap = units.gap
         stretch = np.flatnonzero(~plain)  # stretches whose gaps hold a line break
         lo, hi = last[stretch] + 1, first[stretch + 1] + 1  # their gaps: [lo, hi)
         with_break = np.flatnonzero(line_break)
         one = (prefix[hi] - prefix[lo]) == 1  # one gap with breaks (a paragraph break): it is the separator
         only = with_break[np.searchsorted(with_break, lo[one])]
-        seps.update(zip((stretch[one] + 1).tolist(), map(gaps.__getitem__, only.tolist())))
+        seps.update(zip((stretch[one] + 1).tolist(), map(gap, only.tolist())))
         for r, a, b in zip(stretch[~one].tolist(), lo[~one].tolist(), hi[~one].tolist()):
-            seps[r + 1] = _merged(gaps, counts, a, b)
+            seps[r + 1] = _merged(gap, counts, a, b)
         for r in fused.tolist():
             a, p = int(first[r + 1]), int(last[r])
             if _starts_word(text, int(starts[a])):
-                seps[r + 1] = next((g for g in map(gaps.__getitem__, range(a - 1, p, -1)) if g), "")
+                seps[r + 1] = next((g for g in map(gap, range(a - 1, p, -1)) if g), "")
         if first[0] > 0:
-            seps[0] = _merged(gaps, counts, 0, int(first[0]) + 1, at_start=True)
+            seps[0] = _merged(gap, counts, 0, int(first[0]) + 1, at_start=True)
     if first[0] == 0:
         piece_s[0] = 0  # the text's own leading whitespace
     return _Layout(first, last, piece_s, ends[last], seps)

@@ -20,6 +20,8 @@ from typing import Sequence
 import numpy as np
 import regex
 
+from .codepoints import CodepointTable
+
 # One CJK ideograph/kana per unit; otherwise a word: word characters (letters, digits, marks,
 # not CJK) joined by any run of symbols or punctuation with no space on either side, as in "don't",
 # "state-of-the-art", "3.14", "and/or", "foo(bar" (so removing a unit can never fuse two words);
@@ -73,6 +75,11 @@ class Units:
     def spans(self) -> list[tuple[int, int]]:
         return list(zip(self.starts.tolist(), self.ends.tolist()))
 
+    def gap(self, i: int) -> str:
+        """``gaps[i]`` alone, without building all n + 1 (a rendering reads a few)."""
+        text, n = self.text, len(self.starts)
+        return text[0 if i == 0 else int(self.ends[i - 1]):len(text) if i == n else int(self.starts[i])]
+
     @functools.cached_property
     def gaps(self) -> list[str]:
         """The n + 1 whitespace gaps: before unit 0, between units, after the last unit."""
@@ -88,30 +95,23 @@ class Units:
 # or the stretch of a whitespace-free run from its first to its last word character.
 _COMPLEX = regex.compile(rf"[^\p{{GCB=Other}}\p{{GCB=CR}}\p{{GCB=LF}}\p{{GCB=Control}}]|{_CJK}")
 _SPACE, _WORD = regex.compile(r"\s"), regex.compile(r"[\p{L}\p{N}_]")
-# Code point -> 0 whitespace, 1 word character, 2 anything else, 3 complex (see above); -1 until
-# first seen. Every test above reads one code point, so a table lookup gives the same answers.
-_TABLE = np.full(0x110000, -1, dtype=np.int8)
 
 
 def _char_class(cp: int) -> int:
+    """0 whitespace, 1 word character, 2 anything else, 3 complex (see above): each test reads
+    one code point, so a table of them gives the same answers."""
     ch = chr(cp)
     return 3 if _COMPLEX.match(ch) else 0 if _SPACE.match(ch) else 1 if _WORD.match(ch) else 2
+
+
+_CLASSES = CodepointTable(_char_class)
 
 
 def _classes(text: str) -> np.ndarray | None:
     """(len(text),) int8 character classes, or None for text that is not valid Unicode or holds
     a complex character (the regex path copes)."""
-    try:
-        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # lone surrogates
-        return None
-    cls = _TABLE[cps]
-    unknown = cls < 0
-    if unknown.any():
-        for cp in np.unique(cps[unknown]).tolist():
-            _TABLE[cp] = _char_class(cp)
-        cls = _TABLE[cps]
-    return None if (cls == 3).any() else cls
+    cls = _CLASSES.classes(text)
+    return None if cls is None or (cls == 3).any() else cls
 
 
 def _fast_units(text: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -147,6 +147,16 @@ def alert_spans(text: str) -> list[tuple[int, int]]:
     return alert_lines(text) if is_log_like(text) else []
 
 
+def engine_spans(text: str, protect: Sequence[str], steps: Sequence[str]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """What a front end hands the engine after ``steps`` ran on ``text``: the spans to keep or
+    drop whole (``whole_spans``, as far as ``protect`` has ``json`` and ``code_blocks``) and a
+    log's error lines (``alert_spans``, when the ``logs`` step is on)."""
+    if not steps:
+        return [], []
+    return (whole_spans(text, "json" in protect, "code_blocks" in protect),
+            alert_spans(text) if "logs" in steps else [])
+
+
 def _disjoint(taken: list[tuple[int, int]], new: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans of ``new`` that overlap none of ``taken``."""
     return [(s, e) for s, e in new if not any(a < e and s < b for a, b in taken)]

@@ -40,7 +40,7 @@ from ...errors import BudgetError
 from ...loading import Backend, resolve
 from ...rankers import Ranker, get_ranker
 from ...scorers.base import progress_hook
-from ...structure.apply import StepStat, alert_spans, query_terms, run_steps, whole_spans
+from ...structure.apply import StepStat, engine_spans, query_terms, run_steps
 from ..prepare import prepare_units, prioritised
 from ..strings import scored_shortener
 from .allocate import coarse, output_order, rank_weights, whole_documents, within_gap
@@ -198,10 +198,8 @@ def _score_kept(job: Job, kept: list[int], doc_tokens: list[int], room: int, wei
     depend on its scores (its units' keys are percentiles), so ``_fit`` scores one only if the
     selection cuts into it after all."""
     protect = job.backend.config.protect
-    steps = job.cfg.steps
-    units = {i: prepare_units(job.docs[i], protect, job.force,
-                              whole_spans(job.docs[i], "json" in protect, "code_blocks" in protect) if steps else (),
-                              alert_spans(job.docs[i]) if "logs" in steps else ()) for i in kept}
+    units = {i: prepare_units(job.docs[i], protect, job.force, *engine_spans(job.docs[i], protect, job.cfg.steps))
+             for i in kept}
     whole = whole_documents(kept, doc_tokens, rank_weights(len(kept), job.cfg.dynamic_ratio), room) if weighted else set()
     cut = [i for i in kept if i not in whole]
     if bar is not None:

@@ -55,7 +55,7 @@ from typing import Any, Iterable, Sequence
 from ...engine import as_force, check_budget_args, resolve_budget
 from ...errors import BudgetError
 from ...loading import resolve
-from ...structure.apply import alert_spans, whole_spans
+from ...structure.apply import engine_spans
 from ..prepare import prepare_units, prioritised
 from .config import MessagesConfig, MessagesResult, MessageStat
 from .fit import Piece, global_texts, stable_texts, text_cost
@@ -137,10 +137,7 @@ def _pieces(msgs: list[Msg], cfg: MessagesConfig, protect: tuple[str, ...], forc
     user message's would-be cost (so that it does not depend on which message is last); that
     message is output verbatim all the same."""
     def units(m: Msg, t: str) -> Any:
-        if not cfg.steps or m.verbatim:
-            return prepare_units(t, protect, force)
-        return prepare_units(t, protect, force, whole_spans(t, "json" in protect, "code_blocks" in protect),
-                             alert_spans(t) if "logs" in cfg.steps else ())
+        return prepare_units(t, protect, force, *engine_spans(t, protect, () if m.verbatim else cfg.steps))
 
     return [Piece(m.index, j, units(m, t), n)
             for m in msgs if not m.verbatim or (with_last_user and m.role not in cfg.verbatim_roles)
