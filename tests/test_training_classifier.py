@@ -139,3 +139,49 @@ def test_token_probabilities_land_on_their_own_words(tiny_classifier, tiny_wordp
         hot = {w for w, sc in zip(words, scores) if sc == 1.0}
         assert hot == {"fox", "wörld"}
         assert all(sc == 0.0 for w, sc in zip(words, scores) if w not in hot)
+
+
+def test_harness_runs_a_classifier_folder_as_a_method(tiny_encoder_dir):
+    """``classifier:model=FOLDER`` compresses to the budget; without a model it names what is missing."""
+    from headroom_lingua_eval.config import EvalConfig
+    from headroom_lingua_eval.methods import make_method
+    from headroom_lingua_eval.suites import Example
+    from headroom_lingua_eval.targets import StubFirstSentenceTarget
+
+    from headroom_lingua.errors import ConfigError
+
+    counter, cfg = StubFirstSentenceTarget().counter, EvalConfig(out="x", device="cpu")
+    method = make_method(f"classifier:model={tiny_encoder_dir},window=32,stride=8", counter, cfg)
+    ex = Example("1", "the quick brown fox jumps over the lazy dog and the cat sat on the mat", "q?", ("fox",))
+    out = method.compress(ex, 0.5)
+    assert out.budget == 8 and 1 <= out.compressed_tokens <= 8
+    assert set(out.text.split()) <= set(ex.context.split())
+    with pytest.raises(ConfigError, match="needs its model folder"):
+        make_method("classifier", counter, cfg)
+    with pytest.raises(ConfigError, match="loads no model"):
+        make_method(f"truncate:model={tiny_encoder_dir}", counter, cfg)
+
+
+def test_lora_adapter_merges_as_peft_does(tmp_path):
+    """The loader's own LoRA merge (no peft at inference) gives peft's merged logits exactly."""
+    peft = pytest.importorskip("peft")
+    import torch
+    from transformers import BertConfig, BertForTokenClassification
+
+    from headroom_lingua.scorers.classifier.loading import merge_lora
+
+    torch.manual_seed(0)
+    cfg = BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
+                     vocab_size=100, num_labels=2)
+    BertForTokenClassification(cfg).save_pretrained(tmp_path / "base")
+    fresh = lambda: BertForTokenClassification.from_pretrained(tmp_path / "base")  # noqa: E731
+    lora = peft.get_peft_model(fresh(), peft.LoraConfig(task_type=peft.TaskType.TOKEN_CLS, r=4, lora_alpha=8))
+    for name, param in lora.named_parameters():
+        if "lora_B" in name or "classifier" in name:  # a fresh adapter is a no-op: make it count
+            param.data.normal_()
+    lora.save_pretrained(tmp_path / "adapter")
+    x = torch.randint(0, 100, (2, 9))
+    expected = peft.PeftModel.from_pretrained(fresh(), tmp_path / "adapter").merge_and_unload().eval()(x).logits
+    merged = merge_lora(fresh(), tmp_path / "adapter").eval()(x).logits
+    assert torch.equal(expected, merged)
+    assert not torch.equal(fresh().eval()(x).logits, merged)

@@ -7,8 +7,9 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
 - ``truncate``: keep the first tokens up to the budget (``PositionScorer``, no protected spans);
 - ``random``: a seeded random unit drop to the budget (``RandomScorer``, no protected spans);
 - any scorer kind of ``headroom_lingua.scorers.SCORER_KINDS`` (model-backed kinds load
-  ``scorer_model``; settings are fields of ``CompressionConfig`` or of the kind's own config),
-  through the project's own pipeline;
+  ``model=NAME_OR_FOLDER``, for the causal-LM kinds by default the run's ``scorer_model``; settings
+  are fields of ``CompressionConfig`` or of the kind's own config), through the project's own
+  pipeline, e.g. ``classifier:model=runs/clf/model``;
 - ``documents``: the project's question-aware compression of the example's documents
   (``headroom_lingua.frontends.documents``: coarse ranking by question perplexity, rank-weighted
   allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
@@ -163,10 +164,14 @@ def _messages_method(spec: str, overrides: dict[str, Any], counter: TokenCounter
     return MessagesMethod(spec, compressor, MessagesConfig().replace(**msg), stable=stable)
 
 
-def _scorer(name: str, scorer_cfg: dict[str, Any], config: Any) -> Scorer:
+def _scorer(name: str, scorer_cfg: dict[str, Any], config: Any, model: str | None = None) -> Scorer:
     kind = get_kind(name)
-    if kind.model_kind is not None:  # model-backed scorers load the scorer model
-        return _model_scorer(name, config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    if kind.model_kind is not None:  # model-backed scorers load their model: model=... or the run's scorer model
+        if model is None and kind.model_kind != "causal-lm":
+            raise ConfigError(f"method {name!r} needs its model folder or name: {name}:model=PATH")
+        return _model_scorer(name, model or config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    if model is not None:
+        raise ConfigError(f"method {name!r} loads no model; drop model={model!r}")
     cls = kind.scorer_class()
     takes_seed = "seed" in inspect.signature(cls).parameters
     return cls(**({"seed": config.seed} if takes_seed else {}), **scorer_cfg)
@@ -192,13 +197,16 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
         return TruncateTurns(counter)
     if name not in SCORER_KINDS and name != "truncate":
         raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
-    pipeline, scorer_cfg, _ = _split_settings(spec, "position" if name == "truncate" else name, overrides)
+    pipeline, scorer_cfg, extra = _split_settings(spec, "position" if name == "truncate" else name, overrides,
+                                                  ("model",))
     base = BASELINE_CONFIG if name in ("truncate", "random") else CompressionConfig(on_overflow="drop")
     cfg = base.replace(**pipeline)
+    if name in ("truncate", "random") and extra:
+        raise ConfigError(f"method {name!r} loads no model; drop model={extra['model']!r}")
     if name == "truncate":
         scorer: Scorer = PositionScorer()
     elif name == "random":
         scorer = RandomScorer(seed=config.seed)
     else:
-        scorer = _scorer(name, scorer_cfg, config)
+        scorer = _scorer(name, scorer_cfg, config, extra.get("model"))
     return ScorerMethod(spec, scorer, counter, cfg)

@@ -98,12 +98,48 @@ def load_token_classifier(folder: str | Path, meta: dict[str, Any] | None = None
     base = resolve_backbone(meta["backbone"], check=True)
     model = AutoModelForTokenClassification.from_pretrained(base, num_labels=2)
     if kind == "lora":
-        from peft import PeftModel  # the "train" extra
-
-        return PeftModel.from_pretrained(model, folder).merge_and_unload(), tokenizer
+        return merge_lora(model, folder), tokenizer
     from safetensors.torch import load_file
 
     missing, unexpected = model.load_state_dict(load_file(folder / "head.safetensors"), strict=False)
     if unexpected:
         raise ModelNotFoundError(f"{folder}/head.safetensors holds unexpected tensors {unexpected[:5]}")
     return model, tokenizer
+
+
+_PREFIX = "base_model.model."
+_UNSUPPORTED = ("use_dora", "use_rslora", "fan_in_fan_out", "lora_bias")
+
+
+def merge_lora(model: Any, folder: Path) -> Any:
+    """``model`` with the plain LoRA adapter of ``folder`` (as peft saves it: ``adapter_config.json``
+    and ``adapter_model.safetensors``) merged into its weights, W += (alpha / r) * B @ A, and the
+    modules peft saved whole (the classification head) loaded. Reading the adapter this way keeps
+    peft a training-only dependency."""
+    from safetensors.torch import load_file
+
+    config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    odd = [k for k in _UNSUPPORTED if config.get(k)] + [k for k in ("rank_pattern", "alpha_pattern") if config.get(k)]
+    if odd:
+        raise ModelNotFoundError(f"{folder}: LoRA options {odd} are not supported by the loader; "
+                                 "train with plain LoRA (mode: lora)")
+    scale = float(config["lora_alpha"]) / float(config["r"])
+    tensors = {k.removeprefix(_PREFIX): v for k, v in load_file(folder / "adapter_model.safetensors").items()}
+    params = dict(model.named_parameters())
+    whole: dict[str, Any] = {}
+    for key, value in tensors.items():
+        if key.endswith(".lora_A.weight"):
+            module = key.removesuffix(".lora_A.weight")
+            b = tensors.get(f"{module}.lora_B.weight")
+            target = params.get(f"{module}.weight")
+            if b is None or target is None:
+                raise ModelNotFoundError(f"{folder}: adapter tensor {key} has no matching "
+                                         f"{'lora_B' if b is None else 'model weight'}")
+            target.data += scale * (b.float() @ value.float()).to(target.dtype)
+        elif not key.endswith(".lora_B.weight"):
+            whole[key] = value
+    unknown = sorted(set(whole) - set(params))
+    if unknown:
+        raise ModelNotFoundError(f"{folder}/adapter_model.safetensors holds unexpected tensors {unknown[:5]}")
+    model.load_state_dict(whole, strict=False)
+    return model
