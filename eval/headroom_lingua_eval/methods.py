@@ -9,7 +9,8 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
 - any scorer kind of ``headroom_lingua.scorers.SCORER_KINDS`` (model-backed kinds load
   ``model=NAME_OR_FOLDER``, for the causal-LM kinds by default the run's ``scorer_model``; settings
   are fields of ``CompressionConfig`` or of the kind's own config), through the project's own
-  pipeline, e.g. ``classifier:model=runs/clf/model``;
+  pipeline, e.g. ``classifier:model=runs/clf/model``; a scorer that can read the question does
+  (a question-aware view, ``Scorer.for_question``) unless the method says ``question=false``;
 - ``documents``: the project's question-aware compression of the example's documents
   (``headroom_lingua.frontends.documents``: coarse ranking by question perplexity, rank-weighted
   allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
@@ -50,16 +51,17 @@ PIPELINE_FIELDS = ("protect", "on_overflow", "protect_share")
 class ScorerMethod(Method):
     """A project scorer through ``headroom_lingua.Compressor`` with the target's token counter."""
 
-    def __init__(self, name: str, scorer: Scorer, counter: TokenCounter, config: CompressionConfig):
+    def __init__(self, name: str, scorer: Scorer, counter: TokenCounter, config: CompressionConfig,
+                 question: bool = True):
         from headroom_lingua import Compressor
 
-        self.name = name
+        self.name, self.question = name, question
         self.compressor = Compressor(scorer, config=config, tokenizer=counter)
 
     def compress(self, example: Example, rate: float) -> Compressed:
         compressor = self.compressor
         scorer = compressor.scorer
-        aware = scorer.for_question(example.question) if example.question else None
+        aware = scorer.for_question(example.question) if example.question and self.question else None
         if aware is not None:  # question-aware scorers
             from headroom_lingua import Compressor
 
@@ -198,10 +200,10 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
     if name not in SCORER_KINDS and name != "truncate":
         raise ConfigError(f"unknown method {name!r} (from {spec!r}); known methods are {known_methods()}")
     pipeline, scorer_cfg, extra = _split_settings(spec, "position" if name == "truncate" else name, overrides,
-                                                  ("model",))
+                                                  ("model", "question"))
     base = BASELINE_CONFIG if name in ("truncate", "random") else CompressionConfig(on_overflow="drop")
     cfg = base.replace(**pipeline)
-    if name in ("truncate", "random") and extra:
+    if name in ("truncate", "random") and "model" in extra:
         raise ConfigError(f"method {name!r} loads no model; drop model={extra['model']!r}")
     if name == "truncate":
         scorer: Scorer = PositionScorer()
@@ -209,4 +211,4 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
         scorer = RandomScorer(seed=config.seed)
     else:
         scorer = _scorer(name, scorer_cfg, config, extra.get("model"))
-    return ScorerMethod(spec, scorer, counter, cfg)
+    return ScorerMethod(spec, scorer, counter, cfg, question=bool(extra.get("question", True)))

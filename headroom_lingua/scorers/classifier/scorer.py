@@ -57,9 +57,9 @@ class ClassifierScorer(Scorer):
                         config: ClassifierConfig | None = None) -> "ClassifierScorer":
         """Load a classifier folder (full weights, head-only or LoRA; see ``loading``); ``config``
         overrides the one saved in its ``headroom_lingua.json``."""
-        from ...models import resolve_device, resolve_dtype
+        from ...models import MODELS, resolve_device, resolve_dtype, resolve_model_dir
 
-        folder = Path(folder).expanduser()
+        folder = resolve_model_dir(folder) if str(folder) in MODELS else Path(folder).expanduser()
         if not (folder / "config.json").is_file():
             raise FileNotFoundError(f"{str(folder)!r} is not a classifier folder (no config.json)")
         meta = read_meta(folder)
