@@ -163,7 +163,7 @@ def test_harness_runs_a_classifier_folder_as_a_method(tiny_encoder_dir):
     agnostic.compressor.scorer.for_question = lambda q: calls.append(q)
     agnostic.compress(ex, 0.5)
     assert calls == ["q?"]  # question=false never asks for the question-aware view
-    with pytest.raises(ConfigError, match="needs its model folder"):
+    with pytest.raises(ConfigError, match="reads a token-classifier model"):
         make_method("classifier", counter, cfg)
     with pytest.raises(ConfigError, match="loads no model"):
         make_method(f"truncate:model={tiny_encoder_dir}", counter, cfg)

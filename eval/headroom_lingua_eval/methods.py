@@ -38,7 +38,8 @@ from typing import Any
 from headroom_lingua.config import CompressionConfig
 from headroom_lingua.engine.budget import TokenCounter
 from headroom_lingua.errors import ConfigError
-from headroom_lingua.scorers import SCORER_KINDS, PositionScorer, RandomScorer, Scorer, get_kind, load_scorer
+from headroom_lingua.scorers import (SCORER_KINDS, PositionScorer, RandomScorer, Scorer, get_kind, kind_for_model,
+                                     load_scorer)
 
 from .chat_methods import MessagesMethod, TruncateTurns
 from .method_base import BASELINE_CONFIG, Compressed, Method, NoCompression, budget_for
@@ -169,9 +170,11 @@ def _messages_method(spec: str, overrides: dict[str, Any], counter: TokenCounter
 def _scorer(name: str, scorer_cfg: dict[str, Any], config: Any, model: str | None = None) -> Scorer:
     kind = get_kind(name)
     if kind.model_kind is not None:  # model-backed scorers load their model: model=... or the run's scorer model
-        if model is None and kind.model_kind != "causal-lm":
-            raise ConfigError(f"method {name!r} needs its model folder or name: {name}:model=PATH")
-        return _model_scorer(name, model or config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+        model = model or config.scorer_model
+        if get_kind(kind_for_model(model)).model_kind != kind.model_kind:
+            raise ConfigError(f"method {name!r} reads a {kind.model_kind} model and {model!r} is not one: "
+                              f"give it its own, {name}:model=PATH (or --scorer-model PATH)")
+        return _model_scorer(name, model, config.device, tuple(sorted(scorer_cfg.items())))
     if model is not None:
         raise ConfigError(f"method {name!r} loads no model; drop model={model!r}")
     cls = kind.scorer_class()
