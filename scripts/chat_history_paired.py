@@ -8,8 +8,9 @@ package first on PYTHONPATH), or ``messages`` against ``truncate-turns`` at one 
 Each pair reports the mean of A and of B, the mean paired difference A - B with its 95% percentile
 bootstrap interval and a two-sided paired bootstrap p-value (``headroom_lingua_eval.stats.
 paired_bootstrap``: example indices resampled, ``resamples`` times, seeded), on the examples both
-cells hold (below 20 pairs no p-value, as in the harness's reports). Scores: the harness's F1 against the target's answer to the whole conversation
-(``scores.f1`` of each record); with ``--planted`` also F1 against the planted answer. A record
+cells hold (below 20 pairs no p-value, as in the harness's reports). Scores: each record's
+``scores[--metric]`` (default ``f1``; on chat-history against the target's answer to the whole
+conversation, on transcript-summary use ``rouge_l``); with ``--planted`` also F1 against the planted answer. A record
 with an error (the method raised) is listed and, in a second line, scored 0 (a user got no
 compressed prompt) instead of dropped. ``achieved``: mean compressed / original tokens of the
 history, over the pairs where neither cell failed. Before pairing across runs the script checks that both
@@ -54,6 +55,7 @@ def main() -> int:
     ap.add_argument("--resamples", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=100, help="examples of the runs (to rebuild the planted answers)")
+    ap.add_argument("--metric", default="f1", help="the record score to pair (f1, em, rouge_l, accuracy)")
     args = ap.parse_args()
 
     from headroom_lingua_eval.metrics import score_answer
@@ -79,7 +81,7 @@ def main() -> int:
         differ = [i for i in answers if i in base and answers[i] != base[i]]
         print(f"# {run}: {len(answers)} 'none' answers, {len(differ)} differ from the first run's")
 
-    metrics = [("f1 vs none's answer", lambda r: r["scores"]["f1"])]
+    metrics = [(f"{args.metric} vs the suite's reference", lambda r: r["scores"][args.metric])]
     if args.planted:
         metrics.append(("f1 vs planted answer", lambda r: score_answer(["f1"], r["answer"], planted[r["id"]])["f1"]))
     kinds = ("all", "early", "json", "log") if args.by_kind else ("all",)
