@@ -11,6 +11,9 @@ document (higher = more relevant). Rankers are peers behind that interface, like
   occur in the document (a lexical baseline, and a fake for tests).
 - ``bm25``: model-free and deterministic: Okapi BM25 of the question's words in each document
   (term frequency saturates, long documents are normalised).
+- ``classifier``: a keep/drop classifier trained on (question, text) pairs reads each document
+  with the question and ranks it by its most confident tokens' p(keep) (``ClassifierScorer.rank``);
+  the token probabilities stay cached, so the fine level's word scores need no second pass.
 - ``bm25_qp``: two stages (``ShortlistRanker``): BM25 picks a shortlist, question perplexity
   orders it. The LM reads only the shortlisted documents, and their plain surprisal is cached
   for the fine level as with ``question_perplexity``.
@@ -37,7 +40,15 @@ def _question_perplexity(scorer: Any) -> Ranker:
     return ContrastiveScorer.for_scorer(scorer)
 
 
+def _classifier(scorer: Any) -> Ranker:
+    if scorer is None or not callable(getattr(scorer, "rank", None)) or not getattr(scorer, "reads_questions", False):
+        raise ConfigError(f"ranker 'classifier' needs a classifier scorer trained on (question, text) pairs, got "
+                          f"{type(scorer).__name__}; use ranker='bm25' or 'overlap' with this scorer")
+    return scorer
+
+
 RANKERS: dict[str, Callable[[Any], Ranker]] = {
+    "classifier": _classifier,
     "question_perplexity": _question_perplexity,
     "overlap": lambda scorer: OverlapRanker(),
     "bm25": lambda scorer: BM25Ranker(),
@@ -47,8 +58,12 @@ RANKERS: dict[str, Callable[[Any], Ranker]] = {
 
 
 def default_ranker(scorer: Any) -> str:
-    """``question_perplexity`` for a scorer that runs a causal LM, else ``overlap``."""
-    return "question_perplexity" if getattr(scorer, "causal_lm", lambda: None)() is not None else "overlap"
+    """``question_perplexity`` for a scorer that runs a causal LM, ``classifier`` for a classifier
+    trained on question pairs (one encoder pass ranks and scores), else ``overlap``."""
+    if getattr(scorer, "causal_lm", lambda: None)() is not None:
+        return "question_perplexity"
+    return "classifier" if callable(getattr(scorer, "rank", None)) and getattr(scorer, "reads_questions", False) \
+        else "overlap"
 
 
 def get_ranker(ranker: Any, scorer: Any = None) -> Ranker:

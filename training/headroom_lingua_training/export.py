@@ -71,7 +71,8 @@ def export_model(cfg: TrainConfig, loop: Any, pointer: dict[str, Any], calib_rec
     _save_weights(model, cfg.mode, tmp)
     loop.tokenizer.save_pretrained(tmp)
     meta = {"scorer": "classifier", **ccfg.to_dict(), "weights": cfg.mode, "backbone": pointer,
-            "keep_rate": calibration["label_keep_rate"], "labels": cfg.labels, "data_fingerprint": loaded.fingerprint}
+            "keep_rate": calibration["label_keep_rate"], "labels": cfg.labels, "data_fingerprint": loaded.fingerprint,
+            "questions": any(r.question for r in loaded.records)}  # trained on (question, text) pairs
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     (tmp / "train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
     report = {k: v for k, v in run.report.items() if k != "examples"}

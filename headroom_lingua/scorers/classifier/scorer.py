@@ -38,10 +38,13 @@ class ClassifierScorer(Scorer):
     name = "classifier"
     counter = None  # the budget falls back to cl100k
 
+    CACHE_TOKENS = 1 << 20  # tokens whose p(keep) stay cached (per model, all views together; ~24 MB)
+
     def __init__(self, model: Any, tokenizer: Any, config: ClassifierConfig | None = None,
-                 question: str | None = None, model_name: str | None = None):
+                 question: str | None = None, model_name: str | None = None, cache: TokenCache | None = None):
         import torch
 
+        self._cache = cache if cache is not None else TokenCache(self.CACHE_TOKENS)
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.classifier_config = config or ClassifierConfig()
@@ -69,15 +72,40 @@ class ClassifierScorer(Scorer):
         model, tokenizer = load_token_classifier(folder, meta)
         device = resolve_device(device)
         model = model.to(device=device, dtype=resolve_dtype(dtype, device))
-        return cls(model, tokenizer, config, model_name=str(folder))
+        scorer = cls(model, tokenizer, config, model_name=str(folder))
+        scorer.reads_questions = meta.get("questions")
+        return scorer
 
-    def for_question(self, question: str) -> "ClassifierScorer":
-        """The question-aware view: windows read (question, text) pairs."""
-        return self.conditioned(question)
+    reads_questions: bool | None = None
+    """Whether the model was trained on (question, text) pairs (``questions`` in its folder's
+    ``headroom_lingua.json``); None for a folder that does not say."""
+
+    def for_question(self, question: str) -> "ClassifierScorer | None":
+        """The question-aware view (windows read (question, text) pairs), or None for a model
+        trained without questions: it was never shown a pair, so it scores the text alone."""
+        return None if self.reads_questions is False else self.conditioned(question)
 
     def conditioned(self, question: str | None) -> "ClassifierScorer":
         """The same model, reading every prompt as the pair (question, prompt)."""
-        return ClassifierScorer(self.model, self.tokenizer, self.classifier_config, question, self.model_name)
+        view = ClassifierScorer(self.model, self.tokenizer, self.classifier_config, question, self.model_name,
+                                self._cache)
+        view.reads_questions = self.reads_questions
+        return view
+
+    def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
+        """Relevance of each document to ``question`` (the ``classifier`` ranker): the mean p(keep)
+        of its most confident tokens (the top ``RANK_SHARE``, at least one) read as the pair
+        (question, document). The token probabilities stay cached, so the fine level's question-aware
+        scores of the same documents cost no second pass."""
+        probs = self.conditioned(question).token_probs(list(documents))
+        out = np.full(len(documents), -np.inf)
+        for i, (_, p) in enumerate(probs):
+            if len(p):
+                k = max(1, int(np.ceil(self.RANK_SHARE * len(p))))
+                out[i] = float(np.sort(p)[-k:].mean())
+        return out
+
+    RANK_SHARE = 0.2
 
     # -- token level ---------------------------------------------------------------------------
     def _windows(self, text: str) -> Windows:
@@ -107,24 +135,37 @@ class ClassifierScorer(Scorer):
     def score(self, units: Units, rate: float | None = None) -> np.ndarray:
         return self.score_batch([units], rate=rate)[0]
 
-    def score_batch(self, batch: Sequence[Units], rate: float | None = None) -> list[np.ndarray]:
-        """(n_units,) p(keep) per unit for each prompt; every prompt's windows share the batches."""
-        encoded = [self._windows(u.text) for u in batch]
+    def token_probs(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """((n_tok, 2) character spans, (n_tok,) p(keep)) of each text's tokens, each token read once
+        (its window's new part); texts this view has read before come from the cache, the others
+        share the forward batches."""
+        key = lambda text: (self.question, text)  # noqa: E731
+        todo = list(dict.fromkeys(t for t in texts if self._cache.get(key(t)) is None))
+        encoded = [self._windows(t) for t in todo]
         flat = [(w.ids[k], w.types[k]) for w in encoded for k in range(len(w))]
         probs = self.window_probs(flat) if flat else []
-        results, pos = [], 0
-        for units, w in zip(batch, encoded):
+        pos, fresh = 0, {}
+        for text, w in zip(todo, encoded):
             mine = probs[pos:pos + len(w)]
             pos += len(w)
+            if not mine:  # nothing to read (e.g. whitespace)
+                fresh[text] = (np.zeros((0, 2), dtype=np.int64), np.zeros(0))
+                continue
+            fresh[text] = (np.concatenate([s[n] for s, n in zip(w.spans, w.new)]),
+                           np.concatenate([pr[n] for pr, n in zip(mine, w.new)]))
+            self._cache.put(key(text), fresh[text])
+        return [fresh[t] if t in fresh else self._cache.get(key(t)) for t in texts]
+
+    def score_batch(self, batch: Sequence[Units], rate: float | None = None) -> list[np.ndarray]:
+        """(n_units,) p(keep) per unit for each prompt; every prompt's windows share the batches."""
+        results = []
+        for units, (spans, p) in zip(batch, self.token_probs([u.text for u in batch])):
             if len(units) == 0:
                 results.append(np.zeros(0))
-                continue
-            if not mine:  # nothing to read (e.g. whitespace): every unit gets the same score
+            elif not len(p):  # nothing to read: every unit gets the same score
                 results.append(np.full(len(units), 0.5))
-                continue
-            spans = np.concatenate([s[n] for s, n in zip(w.spans, w.new)])  # (n_tok, 2)
-            p = np.concatenate([pr[n] for pr, n in zip(mine, w.new)])  # (n_tok,)
-            results.append(reduce_to_units(units, spans[:, 0], spans[:, 1], p, self.classifier_config.reduction))
+            else:
+                results.append(reduce_to_units(units, spans[:, 0], spans[:, 1], p, self.classifier_config.reduction))
         return results
 
     def keep_mask(self, units: Units) -> np.ndarray:
@@ -133,3 +174,27 @@ class ClassifierScorer(Scorer):
         if threshold is None:
             raise ValueError("this classifier has no calibrated threshold; compress to a rate or budget instead")
         return self.score(units) >= threshold
+
+
+class TokenCache:
+    """An LRU of token probabilities by (question, text), shared by a scorer's views; it holds at
+    most ``tokens`` tokens in all (about 24 bytes each), so large prompts cannot pile up."""
+
+    def __init__(self, tokens: int):
+        from collections import OrderedDict
+
+        self.tokens, self.held, self._items = tokens, 0, OrderedDict()
+
+    def get(self, key: tuple) -> Any:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
+        if key in self._items:
+            self.held -= len(self._items.pop(key)[1])
+        self._items[key] = value
+        self.held += len(value[1])
+        while self.held > self.tokens and len(self._items) > 1:
+            self.held -= len(self._items.popitem(last=False)[1][1])

@@ -1,0 +1,82 @@
+"""The classifier as a document ranker: one encoder pass per window ranks the documents and scores
+their words (cached token probabilities), and a model trained without questions never reads pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from headroom_lingua import Compressor, compress_documents
+from headroom_lingua.rankers import default_ranker, get_ranker
+from headroom_lingua.errors import ConfigError
+from headroom_lingua.scorers.classifier.scorer import TokenCache
+
+from .training_fixtures import tiny_classifier, tiny_encoder_dir, tiny_wordpiece  # noqa: F401
+
+DOCS = ["the river seine flows through paris , the capital city of france .",
+        "the quick brown fox jumps over the lazy dog .",
+        "revenue grew in q3 and the team budget was approved ."]
+QUESTION = "what river flows through paris ?"
+
+
+def _count_passes(monkeypatch) -> list[int]:
+    """Record the number of windows of every forward batch any classifier view runs."""
+    import headroom_lingua.scorers.classifier.scorer as module
+
+    calls: list[int] = []
+    real = module.ClassifierScorer.window_probs
+    monkeypatch.setattr(module.ClassifierScorer, "window_probs",
+                        lambda self, windows: calls.append(len(windows)) or real(self, windows))
+    return calls
+
+
+def test_rank_gives_one_finite_score_per_document(tiny_classifier):
+    tiny_classifier.reads_questions = True
+    scores = tiny_classifier.rank(DOCS + [" "], QUESTION)
+    assert scores.shape == (4,) and np.isfinite(scores[:3]).all() and scores[3] == -np.inf
+    assert default_ranker(tiny_classifier) == "classifier" and get_ranker("auto", tiny_classifier) is tiny_classifier
+
+
+def test_ranking_and_word_scores_share_one_pass(tiny_classifier, monkeypatch):
+    """compress_documents with a question-trained classifier: the default ranker is the classifier,
+    and no window is read twice (ranking fills the cache the fine level reads)."""
+    tiny_classifier.reads_questions = True
+    calls = _count_passes(monkeypatch)
+    r = compress_documents(DOCS, question=QUESTION, rate=0.5, model=Compressor(tiny_classifier, tokenizer="cl100k"),
+                           question_in_prompt=False)
+    assert r.compressed_tokens <= r.budget and all(s.relevance is not None for s in r.stats)
+    assert len(calls) == 1  # one batched pass: every document read once, with the question
+    assert sum(calls) == len(DOCS)  # tiny documents: one window each
+
+
+def test_a_model_trained_without_questions_reads_the_text_alone(tiny_classifier):
+    tiny_classifier.reads_questions = False
+    assert tiny_classifier.for_question(QUESTION) is None
+    assert default_ranker(tiny_classifier) == "overlap"
+    with pytest.raises(ConfigError, match="trained on \\(question, text\\) pairs"):
+        get_ranker("classifier", tiny_classifier)
+    tiny_classifier.reads_questions = None  # a folder that does not say: pairs, as before
+    assert tiny_classifier.for_question(QUESTION).question == QUESTION
+
+
+def test_cached_probabilities_equal_fresh_ones(tiny_classifier, monkeypatch):
+    view = tiny_classifier.conditioned(QUESTION)
+    calls = _count_passes(monkeypatch)
+    first = view.token_probs(DOCS)
+    again = view.token_probs(DOCS[::-1])[::-1]
+    assert len(calls) == 1  # the second read came from the cache
+    for (s1, p1), (s2, p2) in zip(first, again):
+        assert np.array_equal(s1, s2) and np.array_equal(p1, p2)
+    fresh = tiny_classifier.conditioned(QUESTION)  # a new view shares the cache too
+    fresh.token_probs(DOCS)
+    tiny_classifier.token_probs(DOCS[:1])  # without the question: another key, another pass
+    assert len(calls) == 2
+
+
+def test_token_cache_holds_a_bounded_number_of_tokens():
+    cache = TokenCache(10)
+    for i in range(5):
+        cache.put(("q", str(i)), (np.zeros((4, 2)), np.zeros(4)))
+    assert cache.held <= 10 and cache.get(("q", "4")) is not None and cache.get(("q", "0")) is None
+    cache.put(("q", "big"), (np.zeros((50, 2)), np.zeros(50)))  # alone over the bound: kept, the rest go
+    assert cache.get(("q", "big")) is not None and cache.held == 50
