@@ -80,3 +80,25 @@ def test_token_cache_holds_a_bounded_number_of_tokens():
     assert cache.held <= 10 and cache.get(("q", "4")) is not None and cache.get(("q", "0")) is None
     cache.put(("q", "big"), (np.zeros((50, 2)), np.zeros(50)))  # alone over the bound: kept, the rest go
     assert cache.get(("q", "big")) is not None and cache.held == 50
+
+
+def test_harness_documents_method_takes_a_classifier_folder(tiny_encoder_dir, tmp_path):
+    """``documents:model=FOLDER``: the classifier compresses (and, trained on questions, ranks)."""
+    import json
+    import shutil
+
+    from headroom_lingua_eval.config import EvalConfig
+    from headroom_lingua_eval.methods import make_method
+    from headroom_lingua_eval.suites import Example
+    from headroom_lingua_eval.targets import StubFirstSentenceTarget
+
+    folder = tmp_path / "qa"
+    shutil.copytree(tiny_encoder_dir, folder)
+    (folder / "headroom_lingua.json").write_text(json.dumps({"scorer": "classifier", "window": 32, "stride": 8,
+                                                             "weights": "full", "questions": True}))
+    method = make_method(f"documents:model={folder}", StubFirstSentenceTarget().counter, EvalConfig(out="x", device="cpu"))
+    scorer = method.compressor.scorer
+    assert scorer.reads_questions and default_ranker(scorer) == "classifier"
+    ex = Example("1", "\n\n".join(DOCS), QUESTION, ("seine",), tuple(DOCS))
+    out = method.compress(ex, 0.5)
+    assert out.compressed_tokens <= out.budget and QUESTION not in out.text

@@ -141,13 +141,17 @@ def _split_settings(spec: str, name: str, overrides: dict[str, Any], extra: tupl
 
 def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
     """``documents[:field=value,...]``: fields of ``DocumentsConfig``, ``CompressionConfig`` and the
-    causal-LM scorer's ``PerplexityConfig``."""
+    scorer's config (``PerplexityConfig``; ``ClassifierConfig`` with ``model=`` a classifier folder,
+    which then ranks the documents too when it was trained on questions)."""
     from headroom_lingua import Compressor, DocumentsConfig
 
     doc_fields = tuple(f.name for f in dataclasses.fields(DocumentsConfig))
-    pipeline, scorer_cfg, doc = _split_settings(spec, "perplexity", overrides, doc_fields)
+    model = overrides.get("model") or config.scorer_model
+    kind = kind_for_model(model)
+    pipeline, scorer_cfg, doc = _split_settings(spec, kind, overrides, doc_fields + ("model",))
+    doc.pop("model", None)
     cfg = CompressionConfig(on_overflow="drop").replace(**pipeline)
-    scorer = _model_scorer("perplexity", config.scorer_model, config.device, tuple(sorted(scorer_cfg.items())))
+    scorer = _model_scorer(kind, model, config.device, tuple(sorted(scorer_cfg.items())))
     return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), DocumentsConfig().replace(**doc))
 
 
