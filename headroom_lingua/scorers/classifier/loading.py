@@ -1,6 +1,7 @@
 """Backbones and model folders of the classifier scorer.
 
-A trained folder holds ``config.json`` (a ``...ForTokenClassification``), the tokenizer and
+A trained folder holds ``config.json`` (a ``...ForTokenClassification``), the tokenizer (a head or
+LoRA folder may leave it to its backbone) and
 ``headroom_lingua.json`` (``{"scorer": "classifier", ...ClassifierConfig, "weights": ...}``).
 ``weights`` says what the folder carries:
 
@@ -90,12 +91,13 @@ def load_token_classifier(folder: str | Path, meta: dict[str, Any] | None = None
     folder = Path(folder)
     meta = meta if meta is not None else read_meta(folder)
     kind = meta.get("weights", "full")
-    tokenizer = AutoTokenizer.from_pretrained(folder)
     if kind == "full":
-        return AutoModelForTokenClassification.from_pretrained(folder), tokenizer
+        return AutoModelForTokenClassification.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
     if kind not in ("head", "lora"):
         raise ModelNotFoundError(f"{folder}: unknown weights kind {kind!r} in {META_FILE} (full, head or lora)")
     base = resolve_backbone(meta["backbone"], check=True)
+    # A head or adapter folder may leave the tokenizer to its backbone (the shipped ones do).
+    tokenizer = AutoTokenizer.from_pretrained(folder if (folder / "tokenizer_config.json").is_file() else base)
     model = AutoModelForTokenClassification.from_pretrained(base, num_labels=2)
     if kind == "lora":
         return merge_lora(model, folder), tokenizer
