@@ -31,7 +31,7 @@ def test_ranker_names_are_what_they_say(tiny_scorer):
     short = get_ranker("bm25_qp", tiny_scorer)
     assert isinstance(short, ShortlistRanker) and type(short.first) is BM25Ranker and short.second.lm is qp.lm
     assert get_ranker("auto", tiny_scorer).name == "contrastive" and get_ranker("auto", LengthScorer()).name == "overlap"
-    assert set(RANKERS) == {"question_perplexity", "overlap", "bm25", "bm25_qp"}
+    assert set(RANKERS) == {"question_perplexity", "overlap", "bm25", "bm25_qp", "classifier"}  # classifier: tests/test_classifier_ranking.py
 
 
 def test_scorer_names_are_what_they_say():
