@@ -1,0 +1,57 @@
+"""Copy a trained head-only or LoRA classifier folder into the package, small enough to ship.
+
+Kept: the adapter (or head) weights, ``config.json``, ``adapter_config.json``,
+``headroom_lingua.json`` (settings, calibrated threshold, backbone pointer with its SHA-256),
+``train_config.json`` and ``metrics.json``. Left out: the tokenizer (the loader reads the backbone's)
+and peft's generated README. A full fine-tuned folder is refused: its weights are the whole encoder.
+
+    python scripts/ship_classifier.py runs/default/minilm-transcripts/model minilm-transcripts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "headroom_lingua" / "data" / "classifiers"
+FILES = ("config.json", "headroom_lingua.json", "adapter_config.json", "adapter_model.safetensors",
+         "head.safetensors", "train_config.json", "metrics.json")
+MAX_BYTES = 4 << 20
+
+
+def ship(source: Path, name: str) -> Path:
+    meta = json.loads((source / "headroom_lingua.json").read_text(encoding="utf-8"))
+    if meta.get("weights") not in ("head", "lora"):
+        sys.exit(f"{source}: weights {meta.get('weights')!r}; only head-only or LoRA folders are shipped")
+    if "package" not in meta.get("backbone", {}):
+        sys.exit(f"{source}: its backbone is a local folder, not a registry package; users could not get it")
+    dest = SHIPPED / name
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for file in FILES:
+        if (source / file).is_file():
+            shutil.copyfile(source / file, dest / file)
+            (dest / file).chmod(0o644)
+    size = sum(f.stat().st_size for f in dest.iterdir())
+    if size > MAX_BYTES:
+        shutil.rmtree(dest)
+        sys.exit(f"{source}: {size / 1e6:.1f} MB to ship, over the {MAX_BYTES >> 20} MB limit")
+    print(f"{dest}: {size / 1e6:.2f} MB ({', '.join(sorted(f.name for f in dest.iterdir()))})")
+    return dest
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("source", type=Path, help="the trained model folder (<run>/model)")
+    p.add_argument("name", help="the registered name, e.g. minilm-transcripts")
+    args = p.parse_args(argv)
+    ship(args.source, args.name)
+
+
+if __name__ == "__main__":
+    main()
