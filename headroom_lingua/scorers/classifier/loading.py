@@ -98,7 +98,7 @@ def load_token_classifier(folder: str | Path, meta: dict[str, Any] | None = None
     base = resolve_backbone(meta["backbone"], check=True)
     # A head or adapter folder may leave the tokenizer to its backbone (the shipped ones do).
     tokenizer = AutoTokenizer.from_pretrained(folder if (folder / "tokenizer_config.json").is_file() else base)
-    model = AutoModelForTokenClassification.from_pretrained(base, num_labels=2)
+    model = _quietly(lambda: AutoModelForTokenClassification.from_pretrained(base, num_labels=2))
     if kind == "lora":
         return merge_lora(model, folder), tokenizer
     from safetensors.torch import load_file
@@ -107,6 +107,23 @@ def load_token_classifier(folder: str | Path, meta: dict[str, Any] | None = None
     if unexpected:
         raise ModelNotFoundError(f"{folder}/head.safetensors holds unexpected tensors {unexpected[:5]}")
     return model, tokenizer
+
+
+def _quietly(load: Any) -> Any:
+    """Run ``load`` with transformers' warnings off: loading a bare encoder as a token classifier
+    reports its head as newly initialised (and the pooler as unused), which is expected here,
+    since the folder's own head replaces it right after."""
+    from transformers.utils import logging
+
+    level, bar = logging.get_verbosity(), logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        logging.set_verbosity(level)
+        if bar:
+            logging.enable_progress_bar()
 
 
 _PREFIX = "base_model.model."
