@@ -37,6 +37,11 @@ def ship(source: Path, name: str) -> Path:
         if (source / file).is_file():
             shutil.copyfile(source / file, dest / file)
             (dest / file).chmod(0o644)
+    if "questions" not in meta:  # folders exported before the field existed: read the training data
+        data = json.loads((source / "train_config.json").read_text(encoding="utf-8"))["data"]
+        meta["questions"] = any(json.loads(line).get("question") for path in data
+                                for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip())
+        (dest / "headroom_lingua.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     size = sum(f.stat().st_size for f in dest.iterdir())
     if size > MAX_BYTES:
         shutil.rmtree(dest)
