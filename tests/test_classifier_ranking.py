@@ -71,6 +71,9 @@ def test_cached_probabilities_equal_fresh_ones(tiny_classifier, monkeypatch):
     fresh.token_probs(DOCS)
     tiny_classifier.token_probs(DOCS[:1])  # without the question: another key, another pass
     assert len(calls) == 2
+    tiny_classifier.clear_cache()  # for every view: benchmarks read afresh
+    view.token_probs(DOCS)
+    assert len(calls) == 3
 
 
 def test_token_cache_holds_a_bounded_number_of_tokens():

@@ -76,6 +76,10 @@ class ClassifierScorer(Scorer):
         scorer.reads_questions = meta.get("questions")
         return scorer
 
+    def clear_cache(self) -> None:
+        """Forget every cached token probability (of all views of this model)."""
+        self._cache.clear()
+
     reads_questions: bool | None = None
     """Whether the model was trained on (question, text) pairs (``questions`` in its folder's
     ``headroom_lingua.json``); None for a folder that does not say."""
@@ -190,6 +194,10 @@ class TokenCache:
         if value is not None:
             self._items.move_to_end(key)
         return value
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.held = 0
 
     def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
         if key in self._items:
