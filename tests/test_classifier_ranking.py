@@ -76,6 +76,13 @@ def test_cached_probabilities_equal_fresh_ones(tiny_classifier, monkeypatch):
     assert len(calls) == 3
 
 
+def test_a_cached_text_evicted_by_a_new_one_in_the_same_call_is_still_returned(tiny_classifier):
+    tiny_classifier._cache.tokens = 1  # every new entry evicts the older ones
+    first = tiny_classifier.token_probs(DOCS[:1])[0]
+    both = tiny_classifier.token_probs(DOCS[:2])  # DOCS[0] cached, DOCS[1] new: its entry evicts DOCS[0]
+    assert np.array_equal(both[0][1], first[1]) and len(both[1][1])
+
+
 def test_token_cache_holds_a_bounded_number_of_tokens():
     cache = TokenCache(10)
     for i in range(5):

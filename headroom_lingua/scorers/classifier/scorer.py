@@ -143,8 +143,8 @@ class ClassifierScorer(Scorer):
         """((n_tok, 2) character spans, (n_tok,) p(keep)) of each text's tokens, each token read once
         (its window's new part); texts this view has read before come from the cache, the others
         share the forward batches."""
-        key = lambda text: (self.question, text)  # noqa: E731
-        todo = list(dict.fromkeys(t for t in texts if self._cache.get(key(t)) is None))
+        have = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get((self.question, t))) is not None}
+        todo = [t for t in dict.fromkeys(texts) if t not in have]  # read before new entries can evict them
         encoded = [self._windows(t) for t in todo]
         flat = [(w.ids[k], w.types[k]) for w in encoded for k in range(len(w))]
         probs = self.window_probs(flat) if flat else []
@@ -157,8 +157,8 @@ class ClassifierScorer(Scorer):
                 continue
             fresh[text] = (np.concatenate([s[n] for s, n in zip(w.spans, w.new)]),
                            np.concatenate([pr[n] for pr, n in zip(mine, w.new)]))
-            self._cache.put(key(text), fresh[text])
-        return [fresh[t] if t in fresh else self._cache.get(key(t)) for t in texts]
+            self._cache.put((self.question, text), fresh[text])
+        return [fresh[t] if t in fresh else have[t] for t in texts]
 
     def score_batch(self, batch: Sequence[Units], rate: float | None = None) -> list[np.ndarray]:
         """(n_units,) p(keep) per unit for each prompt; every prompt's windows share the batches."""
