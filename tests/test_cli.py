@@ -76,7 +76,10 @@ def test_models_list_json():
     code, out, _ = run(["models", "list", "--json"])
     rows = json.loads(out)
     assert code == 0 and {r["name"] for r in rows} == set(models.MODELS)
-    assert all(r["provisioned"] is False for r in rows)  # the test home is empty
+    cached = [r for r in rows if not models.MODELS[r["name"]].folder]
+    assert all(r["provisioned"] is False for r in cached)  # the test home is empty
+    shipped = [r for r in rows if models.MODELS[r["name"]].folder]  # in the package: ready once its backbone is
+    assert shipped and all(r["provisioned"] == r["packages_installed"] for r in shipped)
 
 
 def test_python_dash_m(tiny_model_dir):
