@@ -37,6 +37,11 @@ def ship(source: Path, name: str) -> Path:
         if (source / file).is_file():
             shutil.copyfile(source / file, dest / file)
             (dest / file).chmod(0o644)
+    adapter = dest / "adapter_config.json"
+    if adapter.is_file():  # peft writes the training machine's backbone path; the loader reads the pointer
+        settings = json.loads(adapter.read_text(encoding="utf-8"))
+        settings["base_model_name_or_path"] = None
+        adapter.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     if "questions" not in meta:  # folders exported before the field existed: read the training data
         data = json.loads((source / "train_config.json").read_text(encoding="utf-8"))["data"]
         meta["questions"] = any(json.loads(line).get("question") for path in data

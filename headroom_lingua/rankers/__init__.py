@@ -40,8 +40,13 @@ def _question_perplexity(scorer: Any) -> Ranker:
     return ContrastiveScorer.for_scorer(scorer)
 
 
+def _ranks_documents(scorer: Any) -> bool:
+    """A scorer that ranks documents itself: a classifier trained on (question, text) pairs."""
+    return callable(getattr(scorer, "rank", None)) and bool(getattr(scorer, "reads_questions", False))
+
+
 def _classifier(scorer: Any) -> Ranker:
-    if scorer is None or not callable(getattr(scorer, "rank", None)) or not getattr(scorer, "reads_questions", False):
+    if not _ranks_documents(scorer):
         raise ConfigError(f"ranker 'classifier' needs a classifier scorer trained on (question, text) pairs, got "
                           f"{type(scorer).__name__}; use ranker='bm25' or 'overlap' with this scorer")
     return scorer
@@ -62,8 +67,7 @@ def default_ranker(scorer: Any) -> str:
     trained on question pairs (one encoder pass ranks and scores), else ``overlap``."""
     if getattr(scorer, "causal_lm", lambda: None)() is not None:
         return "question_perplexity"
-    return "classifier" if callable(getattr(scorer, "rank", None)) and getattr(scorer, "reads_questions", False) \
-        else "overlap"
+    return "classifier" if _ranks_documents(scorer) else "overlap"
 
 
 def get_ranker(ranker: Any, scorer: Any = None) -> Ranker:

@@ -39,12 +39,15 @@ class ClassifierScorer(Scorer):
     counter = None  # the budget falls back to cl100k
 
     CACHE_TOKENS = 1 << 20  # tokens whose p(keep) stay cached (per model, all views together; ~24 MB)
+    RANK_SHARE = 0.2  # a document's relevance: the mean p(keep) of this share of its tokens, the likeliest
 
     def __init__(self, model: Any, tokenizer: Any, config: ClassifierConfig | None = None,
-                 question: str | None = None, model_name: str | None = None, cache: TokenCache | None = None):
+                 question: str | None = None, model_name: str | None = None, cache: TokenCache | None = None,
+                 reads_questions: bool | None = None):
         import torch
 
         self._cache = cache if cache is not None else TokenCache(self.CACHE_TOKENS)
+        self.reads_questions = reads_questions  # trained on (question, text) pairs; None: the folder does not say
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.classifier_config = config or ClassifierConfig()
@@ -72,17 +75,11 @@ class ClassifierScorer(Scorer):
         model, tokenizer = load_token_classifier(folder, meta)
         device = resolve_device(device)
         model = model.to(device=device, dtype=resolve_dtype(dtype, device))
-        scorer = cls(model, tokenizer, config, model_name=str(folder))
-        scorer.reads_questions = meta.get("questions")
-        return scorer
+        return cls(model, tokenizer, config, model_name=str(folder), reads_questions=meta.get("questions"))
 
     def clear_cache(self) -> None:
         """Forget every cached token probability (of all views of this model)."""
         self._cache.clear()
-
-    reads_questions: bool | None = None
-    """Whether the model was trained on (question, text) pairs (``questions`` in its folder's
-    ``headroom_lingua.json``); None for a folder that does not say."""
 
     def for_question(self, question: str) -> "ClassifierScorer | None":
         """The question-aware view (windows read (question, text) pairs), or None for a model
@@ -91,10 +88,8 @@ class ClassifierScorer(Scorer):
 
     def conditioned(self, question: str | None) -> "ClassifierScorer":
         """The same model, reading every prompt as the pair (question, prompt)."""
-        view = ClassifierScorer(self.model, self.tokenizer, self.classifier_config, question, self.model_name,
-                                self._cache)
-        view.reads_questions = self.reads_questions
-        return view
+        return ClassifierScorer(self.model, self.tokenizer, self.classifier_config, question, self.model_name,
+                                self._cache, self.reads_questions)
 
     def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
         """Relevance of each document to ``question`` (the ``classifier`` ranker): the mean p(keep)
@@ -108,8 +103,6 @@ class ClassifierScorer(Scorer):
                 k = max(1, int(np.ceil(self.RANK_SHARE * len(p))))
                 out[i] = float(np.sort(p)[-k:].mean())
         return out
-
-    RANK_SHARE = 0.2
 
     # -- token level ---------------------------------------------------------------------------
     def _windows(self, text: str) -> Windows:
