@@ -23,7 +23,7 @@ from typing import Any
 from .errors import ConfigError
 from .serial import checked_fields
 
-CONFIG_VERSION = 3  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise')
+CONFIG_VERSION = 4  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack
 OVERFLOW_POLICIES = ("yield", "raise", "drop")
 SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
 """Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
@@ -55,6 +55,11 @@ class CompressionConfig:
             the default: all of it). Below 1, when protected spans would take more, the
             best-scoring ones that fit the share are kept and the rest compete with ordinary
             words on their scores, so that a tight budget is not spent on numbers alone.
+        sentence_slack: None (the default): words are selected directly. A number s >= 0: a
+            coarse sentence step runs first (``headroom_lingua.engine.sentences``): sentences,
+            ranked by the mean score of their words, are admitted best first until they hold
+            (1 + s) x the budget, and the word step cuts only within them. Small s keeps nearly
+            whole sentences, which a small target LLM reads better at low rates.
         scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
             as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """
@@ -62,10 +67,11 @@ class CompressionConfig:
     protect: tuple[str, ...]
     on_overflow: str
     protect_share: float
+    sentence_slack: float | None
     scorer_options: tuple[tuple[str, Any], ...]
 
     def __init__(self, protect: Any = None, on_overflow: str = "yield", protect_share: float = 1.0,
-                 scorer_options: Any = (), **legacy: Any):
+                 sentence_slack: float | None = None, scorer_options: Any = (), **legacy: Any):
         unknown = sorted(set(legacy) - set(SCORER_FIELDS))
         if unknown:
             raise TypeError(f"CompressionConfig got unexpected field(s) {unknown}")
@@ -78,6 +84,7 @@ class CompressionConfig:
         set_(self, "protect", _builtin_protectors() if protect is None else protect)
         set_(self, "on_overflow", on_overflow)
         set_(self, "protect_share", protect_share)
+        set_(self, "sentence_slack", sentence_slack)
         set_(self, "scorer_options", tuple(sorted(options.items())))
         self._validate()
 
@@ -94,6 +101,9 @@ class CompressionConfig:
         if isinstance(self.protect_share, bool) or not isinstance(self.protect_share, (int, float)) \
                 or not 0 <= self.protect_share <= 1:
             raise ConfigError(f"protect_share must be a number in [0, 1], got {self.protect_share!r}")
+        slack = self.sentence_slack
+        if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack < 100):
+            raise ConfigError(f"sentence_slack must be None or a number in [0, 100), got {slack!r}")
         if self.scorer_options:  # validated by the scorer's config, so errors come early
             from .scorers.perplexity.config import PerplexityConfig
 
@@ -109,7 +119,7 @@ class CompressionConfig:
     def replace(self, **changes: Any) -> "CompressionConfig":
         """A copy with some fields changed (validated again)."""
         fields = {"protect": self.protect, "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                  "scorer_options": self.scorer_options}
+                  "sentence_slack": self.sentence_slack, "scorer_options": self.scorer_options}
         legacy = {k: changes.pop(k) for k in list(changes) if k in SCORER_FIELDS}
         fields.update(changes)
         if legacy:
@@ -117,7 +127,8 @@ class CompressionConfig:
         return CompressionConfig(**fields)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share}
+        data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share,
+                "sentence_slack": self.sentence_slack}
         if self.scorer_options:
             data["scorer_options"] = dict(self.scorer_options)
         return {"version": CONFIG_VERSION, **data}
@@ -131,6 +142,8 @@ class CompressionConfig:
         if data.get("version") == 2:  # the default was 'raise' then
             data["version"] = CONFIG_VERSION
             data.setdefault("on_overflow", "raise")
+        if data.get("version") == 3:  # version 4 added sentence_slack (off when absent)
+            data["version"] = CONFIG_VERSION
         data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:
             data["protect"] = tuple(data["protect"])

@@ -33,9 +33,11 @@ import numpy as np
 
 from ..errors import ConfigError
 from .budget import TokenCounter
+from .protect import FORCE
 from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
+from .sentences import coarse, sentence_ids
 
 Measure = Callable[[list[np.ndarray]], int]
 """The assembly rule: keep-masks of every piece -> tokens of the output they make."""
@@ -98,13 +100,16 @@ def yielded(units: Units, keep: np.ndarray, width: int = 40) -> list[str]:
 
 def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
         measure: Measure, weights: Sequence[float] | None = None, on_overflow: str = "raise",
-        protect_share: float = 1.0, costs: Sequence[np.ndarray] | None = None) -> tuple[list[np.ndarray], int]:
+        protect_share: float = 1.0, costs: Sequence[np.ndarray] | None = None,
+        sentence_slack: float | None = None) -> tuple[list[np.ndarray], int]:
     """One keep-mask per piece, jointly the most top-ranked units whose assembled output
     (``measure(masks)``) fits ``budget``, and that count. Protected units are kept; when they
     alone exceed the budget, ``BudgetError`` (``on_overflow="raise"``), they become droppable
     (``"drop"``) or they give way by priority (``"yield"``, see ``select``); ``protect_share``
     as in ``select``. ``costs``: per-piece additive estimates,
-    when the caller has them (else ``unit_costs``)."""
+    when the caller has them (else ``unit_costs``). ``sentence_slack``: None, or the slack of
+    the coarse sentence step run first (``engine.sentences``; the sentences of every piece
+    compete on the same keys as their units)."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
@@ -123,6 +128,12 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     cost = np.concatenate(list(costs) or [np.zeros(0, np.int64)])
     protected = np.concatenate([p.protected for p in pieces] or [np.zeros(0, bool)])
     priority = np.concatenate([p.priority for p in pieces] or [np.zeros(0, np.int8)])
+    if sentence_slack is not None:  # protection holds within the admitted sentences (and for force= items)
+        ids = [sentence_ids(p) for p in pieces]
+        offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
+        key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
+                               cost, budget, sentence_slack)
+        protected = protected & (admitted | (priority >= FORCE))
 
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]

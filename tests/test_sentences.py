@@ -1,0 +1,144 @@
+"""The coarse sentence step: sentence boundaries, admission, and what it does to a compression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from headroom_lingua import CompressionConfig, Compressor
+from headroom_lingua.engine.budget import get_counter
+from headroom_lingua.engine.fit import as_sent, fit
+from headroom_lingua.engine.segment import segment
+from headroom_lingua.engine.sentences import coarse, sentence_ids
+from headroom_lingua.errors import ConfigError
+from headroom_lingua.scorers import LengthScorer, Scorer
+
+from .helpers import is_subsequence
+from .strategies import texts
+
+
+def sentences_of(text):
+    u = segment(text, protected=[])
+    ids = sentence_ids(u)
+    return [" ".join(u.text[s:e] for s, e, i in zip(u.starts, u.ends, ids) if i == k) for k in range(ids.max() + 1)]
+
+
+def test_sentences_end_at_terminal_punctuation_and_line_breaks():
+    assert sentences_of('He said "stop." Then left! Why? Fine…\nnext line\n\nlast') == [
+        'He said " stop . "', "Then left !", "Why ?", "Fine …", "next line", "last"]
+
+
+def test_lowercase_after_a_period_and_decimals_do_not_end_a_sentence():
+    assert sentences_of("Version 4.12.3 ships e.g. today. Price is $3.50 per seat.") == [
+        "Version 4.12.3 ships e.g . today .", "Price is $ 3.50 per seat ."]
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts)
+def test_sentence_ids_are_contiguous_and_non_decreasing(text):
+    ids = sentence_ids(segment(text))
+    assert ids.shape == (len(segment(text)),)
+    if len(ids):
+        assert ids[0] == 0 and np.all(np.diff(ids) >= 0) and np.all(np.diff(ids) <= 1)
+
+
+def test_coarse_admits_best_mean_sentences_until_the_slack_budget():
+    ids = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    keys = np.array([1.0, 1.0, 9.0, 7.0, 5.0, 5.0, 0.0, 2.0])
+    costs = np.ones(8)
+    raised, admitted = coarse(keys, ids, costs, budget=2, slack=0.0)
+    assert admitted.tolist() == [False, False, True, True, False, False, False, False]
+    _, admitted = coarse(keys, ids, costs, budget=2, slack=1.0)  # room for 4 tokens: two sentences
+    assert admitted.tolist() == [False, False, True, True, True, True, False, False]
+    _, admitted = coarse(keys, ids, costs, budget=3, slack=0.0)  # the sentence crossing the line is in
+    assert admitted.sum() == 4
+    assert raised[admitted].min() > raised[~admitted].max()
+    assert np.argsort(-raised[admitted], kind="stable").tolist() == np.argsort(-keys[admitted], kind="stable").tolist()
+
+
+def test_coarse_treats_non_finite_keys_as_the_lowest():
+    keys = np.array([-np.inf, np.nan, 3.0, 2.0])
+    raised, admitted = coarse(keys, np.array([0, 0, 1, 1]), np.ones(4), budget=2, slack=0.0)
+    assert admitted.tolist() == [False, False, True, True]
+    assert np.isfinite(raised[admitted]).all()
+
+
+class FirstSentenceLow(Scorer):
+    """Units of the first sentence score 0, the rest by length: a planted bad sentence."""
+
+    def score(self, units, rate=None):
+        ids = sentence_ids(units)
+        return np.where(ids == 0, 0.0, (units.ends - units.starts).astype(np.float64))
+
+
+DOC = ("Revenue was $4.2M in Q3 and 1,200 customers renewed. The weather was fine and everyone enjoyed lunch "
+       "outside in the park near the office. Marcus will ship the billing fix by Friday, says the plan.")
+
+
+def test_sentence_step_drops_a_whole_sentence_with_its_numbers():
+    counter = get_counter("cl100k")
+    words = Compressor(FirstSentenceLow(), tokenizer="cl100k").compress(DOC, rate=0.5)
+    sentences = Compressor(FirstSentenceLow(), config=CompressionConfig(sentence_slack=0.0),
+                           tokenizer="cl100k").compress(DOC, rate=0.5)
+    assert "$4.2M" in words.text  # protected: the word step keeps it whatever its score
+    assert "$4.2M" not in sentences.text and "1,200" not in sentences.text
+    assert sentences.compressed_tokens <= sentences.budget == words.budget
+    assert counter.count(sentences.text) == sentences.compressed_tokens
+    assert is_subsequence(sentences.text, DOC)
+
+
+def test_force_items_stay_protected_outside_the_admitted_sentences():
+    r = Compressor(FirstSentenceLow(), config=CompressionConfig(sentence_slack=0.0),
+                   tokenizer="cl100k").compress(DOC, rate=0.5, force=["$4.2M"])
+    assert "$4.2M" in r.text and r.compressed_tokens <= r.budget
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts)
+def test_sentence_step_meets_the_budget_and_keeps_a_subsequence(text):
+    counter = get_counter("cl100k")
+    units = segment(text)
+    original = counter.count(text)
+    if not len(units) or original < 4:
+        return
+    budget = max(1, original // 3)
+    scores = (units.ends - units.starts).astype(np.float64)
+    [keep], used = fit([units], [scores], budget, counter, as_sent(units, counter), on_overflow="drop",
+                       sentence_slack=0.2)
+    from headroom_lingua.engine.render import render
+
+    out = render(units, keep)[0]
+    assert used == counter.count(out) <= budget
+    assert is_subsequence(out, text)
+
+
+def test_sentence_step_applies_to_documents_and_messages_too():
+    cfg = CompressionConfig(sentence_slack=0.0)
+    comp = Compressor(FirstSentenceLow(), config=cfg, tokenizer="cl100k")
+    other = DOC.replace("Revenue", "Income").replace("Marcus", "Dana")
+    docs = comp.compress_documents([DOC, other], target_tokens=40)
+    assert docs.compressed_tokens <= 40 and "$4.2M" not in docs.text
+    chat = [{"role": "user", "content": DOC}, {"role": "assistant", "content": other}, {"role": "user", "content": "ok?"}]
+    for stable in (True, False):
+        msgs = comp.compress_messages(chat, rate=0.5, stable=stable)
+        assert "$4.2M" not in msgs.messages[0]["content"] and "$4.2M" not in msgs.messages[1]["content"]
+
+
+@pytest.mark.parametrize("bad", [-0.1, True, "0.2", float("inf"), float("nan")])
+def test_sentence_slack_is_validated(bad):
+    with pytest.raises(ConfigError, match="sentence_slack"):
+        CompressionConfig(sentence_slack=bad)
+
+
+def test_sentence_slack_round_trips_and_old_configs_read_it_as_off():
+    cfg = CompressionConfig(sentence_slack=0.25)
+    assert CompressionConfig.from_dict(cfg.to_dict()) == cfg
+    assert CompressionConfig.from_dict({"version": 3, "on_overflow": "drop"}).sentence_slack is None
+
+
+def test_length_scorer_without_sentence_step_is_unchanged():
+    base = Compressor(LengthScorer(), tokenizer="cl100k").compress(DOC, rate=0.5)
+    off = Compressor(LengthScorer(), config=CompressionConfig(sentence_slack=None), tokenizer="cl100k").compress(
+        DOC, rate=0.5)
+    assert base.text == off.text
