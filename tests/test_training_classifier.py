@@ -169,8 +169,10 @@ def test_harness_runs_a_classifier_folder_as_a_method(tiny_encoder_dir):
         make_method(f"truncate:model={tiny_encoder_dir}", counter, cfg)
 
 
-def test_lora_adapter_merges_as_peft_does(tmp_path):
-    """The loader's own LoRA merge (no peft at inference) gives peft's merged logits exactly."""
+@pytest.mark.parametrize("targets", [None, ["query", "key", "value", "dense"]])
+def test_lora_adapter_merges_as_peft_does(tmp_path, targets):
+    """The loader's own LoRA merge (no peft at inference) gives peft's merged logits exactly,
+    with peft's default target modules and with every linear layer of the encoder adapted."""
     peft = pytest.importorskip("peft")
     import torch
     from transformers import BertConfig, BertForTokenClassification
@@ -182,7 +184,8 @@ def test_lora_adapter_merges_as_peft_does(tmp_path):
                      vocab_size=100, num_labels=2)
     BertForTokenClassification(cfg).save_pretrained(tmp_path / "base")
     fresh = lambda: BertForTokenClassification.from_pretrained(tmp_path / "base")  # noqa: E731
-    lora = peft.get_peft_model(fresh(), peft.LoraConfig(task_type=peft.TaskType.TOKEN_CLS, r=4, lora_alpha=8))
+    lora = peft.get_peft_model(fresh(), peft.LoraConfig(task_type=peft.TaskType.TOKEN_CLS, r=4, lora_alpha=8,
+                                                        target_modules=targets))
     for name, param in lora.named_parameters():
         if "lora_B" in name or "classifier" in name:  # a fresh adapter is a no-op: make it count
             param.data.normal_()

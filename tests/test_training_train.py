@@ -109,6 +109,17 @@ def test_head_only_and_lora_folders_are_small_and_load(data_file, tmp_path, tiny
     assert again.text == r.text
 
 
+def test_lora_targets_reach_the_adapter(data_file, tmp_path, tiny_encoder_dir):
+    pytest.importorskip("peft")
+    cfg = _cfg(data_file, tmp_path, tiny_encoder_dir, mode="lora", epochs=1, lora_targets=["query", "dense"])
+    assert cfg.lora_targets == ("query", "dense") and TrainConfig.from_dict(cfg.to_dict()) == cfg
+    folder = train(cfg, log=lambda _: None).model_dir
+    adapter = json.loads((folder / "adapter_config.json").read_text())
+    assert sorted(adapter["target_modules"]) == ["dense", "query"]
+    r = Compressor(ClassifierScorer.from_pretrained(folder, device="cpu")).compress(PROMPT, rate=0.5)
+    assert r.compressed_tokens <= r.budget
+
+
 def test_head_only_refuses_a_different_backbone(data_file, tmp_path, tiny_encoder_dir):
     from headroom_lingua.errors import ModelNotFoundError
 

@@ -32,8 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         help_text = f"{field.metadata.get('help', '')} (default: {field.default!r})"
-        if field.name == "data":
-            parser.add_argument(flag, nargs="+", action="extend", default=None, metavar="FILE", help=help_text)
+        if field.name in ("data", "lora_targets"):
+            parser.add_argument(flag, nargs="+", action="extend", default=None,
+                                metavar="FILE" if field.name == "data" else "MODULE", help=help_text)
         elif isinstance(field.default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:

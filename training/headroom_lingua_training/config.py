@@ -47,6 +47,8 @@ class TrainConfig:
     lora_r: int = _f(8, "LoRA rank")
     lora_alpha: int = _f(16, "LoRA alpha")
     lora_dropout: float = _f(0.1, "LoRA dropout")
+    lora_targets: tuple[str, ...] = _f((), "module names LoRA adapts, e.g. query key value dense "
+                                           "(empty: peft's default for the backbone, query and value)")
     dropout: float = _f(-1.0, "set every dropout of the model to this probability (<0: the backbone's own)")
     epochs: int = _f(3, "passes over the training windows")
     max_steps: int = _f(0, "stop after this many optimiser steps in all (0: no limit)")
@@ -73,7 +75,9 @@ class TrainConfig:
     progress: bool = _f(True, "progress bars")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", (self.data,) if isinstance(self.data, str) else tuple(self.data))
+        for name in ("data", "lora_targets"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
         _choice("labels", self.labels, LABEL_SOURCES)
         _choice("mode", self.mode, MODES)
         _choice("bf16", self.bf16, ("auto", "yes", "no"))
@@ -113,7 +117,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["data"] = list(self.data)
+        data["data"], data["lora_targets"] = list(self.data), list(self.lora_targets)
         return {"version": TRAIN_CONFIG_VERSION, **data}
 
     @classmethod

@@ -47,5 +47,5 @@ def _with_lora(model: Any, cfg: TrainConfig) -> Any:
     except ImportError:
         raise ConfigError("mode='lora' needs peft: pip install 'headroom-lingua[train]'") from None
     config = LoraConfig(task_type=TaskType.TOKEN_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
-                        lora_dropout=cfg.lora_dropout)
+                        lora_dropout=cfg.lora_dropout, target_modules=list(cfg.lora_targets) or None)
     return get_peft_model(model, config)  # the classification head is trained in full (modules_to_save)
