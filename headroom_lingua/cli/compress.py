@@ -80,6 +80,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--protect-share", type=float, default=1.0, metavar="S",
                    help="largest share of the budget protected spans take for sure; the rest compete on "
                         "their scores (default 1: all protected spans kept)")
+    c.add_argument("--sentence-slack", type=float, default=None, metavar="S",
+                   help="select sentences first (best mean score first, until they hold (1 + S) x the "
+                        "budget), then words within them; 0 keeps nearly whole sentences (default: off)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")
