@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,42 @@ def test_transcript_summary_suite():
         assert len(e.context.split()) >= 300 and e.context.startswith("A: ")
         assert e.answers == ()
     json.dumps([e.context for e in examples])  # plain text, serialisable
+
+
+@needs("chitchat_dataset")
+def test_transcript_qa_suite_reads_its_questions(tmp_path):
+    from headroom_lingua_eval.suites import chitchat_transcripts, load_transcript_qa
+
+    (key, text), (key2, _) = chitchat_transcripts(300, 1000)[:2]
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"id": f"{key}-q0", "conversation": key, "question": "Who?"}) + "\n\n"
+                    + json.dumps({"id": f"{key2}-q0", "conversation": key2, "question": "Where?"}) + "\n")
+    examples = load_transcript_qa(EvalConfig(out="o", limit=None), path)
+    assert sorted(e.id for e in examples) == sorted([f"{key}-q0", f"{key2}-q0"])
+    e = next(e for e in examples if e.id == f"{key}-q0")
+    assert e.context == text and e.question == "Who?" and e.answers == ()
+    suite = SUITES["transcript-qa"]
+    assert suite.reference_from_none and suite.metrics[0] == "f1"
+    assert suite.messages(e, "CTX")[0]["content"].endswith("CTX\n\nQuestion: Who?\nAnswer:")
+    path.write_text(json.dumps({"id": "x", "conversation": "no-such-key", "question": "Who?"}) + "\n")
+    with pytest.raises(ConfigError, match="no-such-key"):
+        load_transcript_qa(EvalConfig(out="o", limit=None), path)
+    with pytest.raises(ConfigError, match="make_transcript_qa"):
+        load_transcript_qa(EvalConfig(out="o", limit=None), tmp_path / "missing.jsonl")
+
+
+@needs("chitchat_dataset")
+def test_the_shipped_transcript_qa_questions_load():
+    examples = SUITES["transcript-qa"].load(EvalConfig(out="o", limit=None))
+    assert len(examples) >= 100 and len({e.id for e in examples}) == len(examples)
+    assert all(e.question.endswith("?") and 300 <= len(e.context.split()) for e in examples)
+
+
+def test_question_parsing_of_the_generator():
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_transcript_qa.py"
+    spec = importlib.util.spec_from_file_location("make_transcript_qa", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    reply = "1. Where does A live?\n2) What is B's dog called?\nAnswer: Ohio\n- where does A live?\nQ3: Why?"
+    assert module.parse_questions(reply, 3) == ["Where does A live?", "What is B's dog called?"]
+    assert module.parse_questions(reply, 1) == ["Where does A live?"]

@@ -37,7 +37,8 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p = parser
     p.add_argument("--out", required=True, help="output folder (created; reused with --resume)")
     p.add_argument("--suite", "--suites", dest="suites", nargs="+", default=["squad"],
-                   help="squad, squad-multidoc, gsm8k-cot, transcript-summary, jsonl (default squad)")
+                   help="squad, squad-multidoc, gsm8k-cot, transcript-summary, transcript-qa, chat-history, jsonl "
+                        "(default squad)")
     p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                    help="none, truncate, random, a scorer name with optional settings "
                         "(perplexity:iterative=true), llmlingua, longllmlingua (default: %(default)s)")

@@ -30,6 +30,9 @@ QA_TEMPLATE = ("Answer the question using the context. Reply with only the answe
 COT_TEMPLATE = "{context}\n\nQ: {question}\nA:"
 SUMMARY_TEMPLATE = ("Summarize the following conversation in two or three sentences.\n\n"
                     "Conversation:\n{context}\n\nSummary:")
+TRANSCRIPT_QA_TEMPLATE = ("Answer the question using the conversation. Reply with only the answer, a few words, "
+                          "and no explanation.\n\nConversation:\n{context}\n\nQuestion: {question}\nAnswer:")
+TRANSCRIPT_QA_FILE = Path(__file__).resolve().parent / "data" / "transcript_qa.jsonl"
 
 
 # -- SQuAD -----------------------------------------------------------------------------------------
@@ -103,13 +106,39 @@ def _transcript(messages: list[list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def load_transcript_summary(config: Any, min_words: int = 300) -> list[Example]:
-    """chitchat-dataset conversations of at least ``min_words`` words, as "A: ... / B: ..." transcripts."""
+def chitchat_transcripts(min_words: int = 300, max_words: int | None = None) -> list[tuple[str, str]]:
+    """(key, "A: ... / B: ..." transcript) of the chitchat-dataset conversations of ``min_words``
+    to ``max_words`` words, by key. The shipped classifier trained on 150-299-word ones only."""
     data = json.loads(package_file("chitchat-dataset", "chitchat_dataset/dataset.json").read_text("utf-8"))
     convs = [(key, _transcript(conv["messages"])) for key, conv in sorted(data.items())]
-    convs = [(key, text) for key, text in convs if len(text.split()) >= min_words]
+    return [(key, text) for key, text in convs
+            if min_words <= len(text.split()) and (max_words is None or len(text.split()) <= max_words)]
+
+
+def load_transcript_summary(config: Any, min_words: int = 300) -> list[Example]:
+    """chitchat-dataset conversations of at least ``min_words`` words, as "A: ... / B: ..." transcripts."""
+    convs = chitchat_transcripts(min_words)
     return [Example(convs[i][0], convs[i][1], "", (), tuple(convs[i][1].split("\n")))
             for i in sample_indices(len(convs), config.limit, config.seed)]
+
+
+def load_transcript_qa(config: Any, path: Path = TRANSCRIPT_QA_FILE) -> list[Example]:
+    """Questions about whole chitchat transcripts (``scripts/make_transcript_qa.py`` wrote them
+    with a target LLM into the package's ``data/transcript_qa.jsonl``), one example each."""
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing: write it with python scripts/make_transcript_qa.py")
+    convs = dict(chitchat_transcripts())
+    examples = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if rec["conversation"] not in convs:
+            raise ConfigError(f"{path.name}:{n}: conversation {rec['conversation']!r} is not in the installed "
+                              "chitchat-dataset (300+ words); reinstall it or regenerate the questions")
+        text = convs[rec["conversation"]]
+        examples.append(Example(rec["id"], text, rec["question"], (), tuple(text.split("\n"))))
+    return [examples[i] for i in sample_indices(len(examples), config.limit, config.seed)]
 
 
 # -- the user's own records ------------------------------------------------------------------------
@@ -166,6 +195,10 @@ SUITES: dict[str, Suite] = {
                                 "against the target's summary of the full transcript",
                                 load_transcript_summary, SUMMARY_TEMPLATE, ("rouge_l",), 128,
                                 reference_from_none=True),
+    "transcript-qa": Suite("transcript-qa", "questions a target LLM wrote about whole chitchat transcripts; "
+                           "F1 against the target's answer from the whole transcript",
+                           load_transcript_qa, TRANSCRIPT_QA_TEMPLATE, ("f1", "rouge_l"), 32,
+                           reference_from_none=True),
     "chat-history": CHAT_SUITE,
     "jsonl": Suite("jsonl", "your own {context|documents, question, answers} records (--jsonl FILE)",
                    load_jsonl, QA_TEMPLATE, ("f1", "em"), 64),
