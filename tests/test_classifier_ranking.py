@@ -34,16 +34,17 @@ def test_rank_gives_one_finite_score_per_document(tiny_classifier):
     tiny_classifier.reads_questions = True
     scores = tiny_classifier.rank(DOCS + [" "], QUESTION)
     assert scores.shape == (4,) and np.isfinite(scores[:3]).all() and scores[3] == -np.inf
-    assert default_ranker(tiny_classifier) == "classifier" and get_ranker("auto", tiny_classifier) is tiny_classifier
+    assert get_ranker("classifier", tiny_classifier) is tiny_classifier
+    assert default_ranker(tiny_classifier) == "bm25"  # measured: BM25 ranks better (rankers.default_ranker)
 
 
 def test_ranking_and_word_scores_share_one_pass(tiny_classifier, monkeypatch):
-    """compress_documents with a question-trained classifier: the default ranker is the classifier,
-    and no window is read twice (ranking fills the cache the fine level reads)."""
+    """compress_documents with a question-trained classifier ranking: no window is read twice
+    (ranking fills the cache the fine level reads)."""
     tiny_classifier.reads_questions = True
     calls = _count_passes(monkeypatch)
     r = compress_documents(DOCS, question=QUESTION, rate=0.5, model=Compressor(tiny_classifier, tokenizer="cl100k"),
-                           question_in_prompt=False)
+                           question_in_prompt=False, ranker="classifier")
     assert r.compressed_tokens <= r.budget and all(s.relevance is not None for s in r.stats)
     assert len(calls) == 1  # one batched pass: every document read once, with the question
     assert sum(calls) == len(DOCS)  # tiny documents: one window each
@@ -52,7 +53,7 @@ def test_ranking_and_word_scores_share_one_pass(tiny_classifier, monkeypatch):
 def test_a_model_trained_without_questions_reads_the_text_alone(tiny_classifier):
     tiny_classifier.reads_questions = False
     assert tiny_classifier.for_question(QUESTION) is None
-    assert default_ranker(tiny_classifier) == "overlap"
+    assert default_ranker(tiny_classifier) == "bm25"
     with pytest.raises(ConfigError, match="trained on \\(question, text\\) pairs"):
         get_ranker("classifier", tiny_classifier)
     tiny_classifier.reads_questions = None  # a folder that does not say: pairs, as before
@@ -108,7 +109,7 @@ def test_harness_documents_method_takes_a_classifier_folder(tiny_encoder_dir, tm
                                                              "weights": "full", "questions": True}))
     method = make_method(f"documents:model={folder}", StubFirstSentenceTarget().counter, EvalConfig(out="x", device="cpu"))
     scorer = method.compressor.scorer
-    assert scorer.reads_questions and default_ranker(scorer) == "classifier"
+    assert scorer.reads_questions and default_ranker(scorer) == "bm25"
     ex = Example("1", "\n\n".join(DOCS), QUESTION, ("seine",), tuple(DOCS))
     out = method.compress(ex, 0.5)
     assert out.compressed_tokens <= out.budget and QUESTION not in out.text

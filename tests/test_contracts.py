@@ -30,7 +30,7 @@ def test_ranker_names_are_what_they_say(tiny_scorer):
     assert qp.causal_lm() is tiny_scorer.causal_lm()
     short = get_ranker("bm25_qp", tiny_scorer)
     assert isinstance(short, ShortlistRanker) and type(short.first) is BM25Ranker and short.second.lm is qp.lm
-    assert get_ranker("auto", tiny_scorer).name == "contrastive" and get_ranker("auto", LengthScorer()).name == "overlap"
+    assert get_ranker("auto", tiny_scorer).name == "contrastive" and get_ranker("auto", LengthScorer()).name == "bm25"
     assert set(RANKERS) == {"question_perplexity", "overlap", "bm25", "bm25_qp", "classifier"}  # classifier: tests/test_classifier_ranking.py
 
 

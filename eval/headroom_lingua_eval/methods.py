@@ -142,7 +142,7 @@ def _split_settings(spec: str, name: str, overrides: dict[str, Any], extra: tupl
 def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounter, config: Any) -> Method:
     """``documents[:field=value,...]``: fields of ``DocumentsConfig``, ``CompressionConfig`` and the
     scorer's config (``PerplexityConfig``; ``ClassifierConfig`` with ``model=`` a classifier folder,
-    which then ranks the documents too when it was trained on questions)."""
+    ranked by BM25 unless ``ranker=`` says otherwise, read with the question when it was trained on them)."""
     from headroom_lingua import Compressor, DocumentsConfig
 
     doc_fields = tuple(f.name for f in dataclasses.fields(DocumentsConfig))

@@ -13,7 +13,8 @@ document (higher = more relevant). Rankers are peers behind that interface, like
   (term frequency saturates, long documents are normalised).
 - ``classifier``: a keep/drop classifier trained on (question, text) pairs reads each document
   with the question and ranks it by its most confident tokens' p(keep) (``ClassifierScorer.rank``);
-  the token probabilities stay cached, so the fine level's word scores need no second pass.
+  the token probabilities stay cached, so the fine level's word scores need no second pass. Asked
+  by name only: the first such classifier ranked worse than BM25 (``default_ranker``).
 - ``bm25_qp``: two stages (``ShortlistRanker``): BM25 picks a shortlist, question perplexity
   orders it. The LM reads only the shortlisted documents, and their plain surprisal is cached
   for the fine level as with ``question_perplexity``.
@@ -63,11 +64,12 @@ RANKERS: dict[str, Callable[[Any], Ranker]] = {
 
 
 def default_ranker(scorer: Any) -> str:
-    """``question_perplexity`` for a scorer that runs a causal LM, ``classifier`` for a classifier
-    trained on question pairs (one encoder pass ranks and scores), else ``overlap``."""
+    """``question_perplexity`` for a scorer that runs a causal LM, else ``bm25``. A classifier
+    trained on question pairs ranks with ``bm25`` too: on 30 multi-document SQuAD prompts the
+    first classifier ranked the gold paragraph first for 4 (``classifier``), BM25 for 29."""
     if getattr(scorer, "causal_lm", lambda: None)() is not None:
         return "question_perplexity"
-    return "classifier" if _ranks_documents(scorer) else "overlap"
+    return "bm25"
 
 
 def get_ranker(ranker: Any, scorer: Any = None) -> Ranker:

@@ -34,7 +34,7 @@ class DocumentsConfig:
             self-information, taken from the ranking pass: no extra pass). Other scorers are used
             as they are.
         ranker: default ranker name (``auto``: question perplexity with a causal-LM scorer, else
-            ``overlap``); a ``ranker=`` argument overrides it. ``overlap`` or ``bm25`` with a causal LM
+            ``bm25``); a ``ranker=`` argument overrides it. ``overlap`` or ``bm25`` with a causal LM
             is the fast mode: no ranking pass, the LM reads only the admitted documents that get cut;
             ``bm25_qp`` ranks with the LM too, but only BM25's top three documents.
         self_weight: with ``fine="contrastive"``, add this multiple of the plain surprisal to the
