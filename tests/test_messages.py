@@ -319,3 +319,25 @@ def test_real_model_stable_chat(monkeypatch):
     assert a.stable and b.stable and a.compressed_tokens <= a.budget
     assert b.messages[:3] == a.messages[:3]
     assert "48213" in a.messages[1]["content"] and "48213" in a.messages[2]["content"]  # numbers are protected
+
+
+@pytest.mark.parametrize("rate", [0.5, 0.33, 0.2, 0.1])
+@pytest.mark.parametrize("stable", [True, False])
+def test_a_large_json_tool_result_keeps_a_sample_at_every_rate(rate, stable):
+    """The JSON step shrinks a tool result to fit its share of the budget: kept whole-or-nothing,
+    a 25-order result used to vanish at rate 0.33 while the budget had room for a sample."""
+    import json as _json
+
+    from headroom_lingua import Compressor
+    from headroom_lingua.scorers import LengthScorer
+
+    orders = [{"order_id": f"ORD-{1000 + i}", "amount_usd": 19.99 + i, "status": "refunded" if i % 3 == 0 else "shipped",
+               "sku": f"SKU-{i:04d}"} for i in range(25)]
+    chat = [{"role": "user", "content": "Hi, I was charged twice. My booking reference is BK-77341."},
+            {"role": "tool", "content": _json.dumps(orders)},
+            {"role": "user", "content": "Which orders were refunded?"}]
+    r = Compressor(LengthScorer(), tokenizer="cl100k").compress_messages(chat, rate=rate, stable=stable)
+    assert r.compressed_tokens <= r.budget
+    kept = r.messages[1]["content"]
+    sample = _json.loads(kept)  # still valid JSON, not cut mid-value
+    assert any(isinstance(item, dict) and item.get("order_id", "").startswith("ORD-") for item in sample)

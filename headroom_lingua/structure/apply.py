@@ -29,7 +29,7 @@ import dataclasses
 import json
 import re
 import time
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import ConfigError
 from .code import find_code_blocks
@@ -66,10 +66,11 @@ def check_steps(steps: Iterable[str]) -> tuple[str, ...]:
 
 
 def _per_text(texts: list[str], active: Sequence[bool], step: Callable) -> tuple[list[str], int]:
+    """``step(index, text)`` on each active, non-blank text; (the texts, items dropped in all)."""
     out, dropped = list(texts), 0
     for i, text in enumerate(texts):
         if active[i] and text.strip():
-            out[i], report = step(text)
+            out[i], report = step(i, text)
             dropped += report.items_dropped
     return out, dropped
 
@@ -87,14 +88,30 @@ class _NoReport:
 _NO_REPORT = _NoReport()
 
 
+def _fit_json_text(text: str, target: int | None, count: Callable[[str], int], **options: Any) -> tuple[str, Any]:
+    """``shrink_json_text`` with its default item count, or fewer items (5, 3, 2, 1) until the
+    text fits ``target`` tokens (None: no target); when the items matching the keep terms alone
+    are too many, the same without the terms. A JSON value that does not fit yields whole, so a
+    tool result could otherwise vanish while the budget had room for a sample of it."""
+    new, report = shrink_json_text(text, **options)
+    ladder = [dict(options, max_items=n) for n in (5, 3, 2, 1)]
+    ladder += [dict(options, max_items=n, keep_terms=()) for n in (3, 2, 1)] if options.get("keep_terms") else []
+    for opts in ladder:
+        if target is None or count(new) <= target:
+            break
+        new, report = shrink_json_text(text, **opts)
+    return new, report
+
+
 def run_steps(texts: Sequence[str], active: Sequence[bool], steps: Sequence[str], count: Callable[[str], int], *,
               stable: bool = False, names: Sequence[str] | None = None, label: str = "text",
-              keep_terms: Iterable[str] = (), shorten: Callable[[str, int], str] | None = None
-              ) -> tuple[list[str], tuple[StepStat, ...]]:
+              keep_terms: Iterable[str] = (), shorten: Callable[[str, int], str] | None = None,
+              json_targets: Sequence[int | None] | None = None) -> tuple[list[str], tuple[StepStat, ...]]:
     """The texts after ``steps`` (inactive ones unchanged) and one ``StepStat`` per step run.
     ``count``: the budget tokenizer's count; ``names``: what back-references call each text;
     ``shorten``: how the JSON step shortens long strings (default: cut with a marker; front ends
-    pass their scorer, ``frontends.strings``)."""
+    pass their scorer, ``frontends.strings``); ``json_targets``: per text, the tokens its JSON
+    should fit (arrays keep fewer items until it does), or None."""
     steps = check_steps(steps)
     terms = tuple(keep_terms)
     out, stats = list(texts), []
@@ -106,11 +123,13 @@ def run_steps(texts: Sequence[str], active: Sequence[bool], steps: Sequence[str]
             new = [n if a else t for n, t, a in zip(new, out, active)]
             dropped = report.items_dropped if any(n != t for n, t in zip(new, out)) else 0
         elif step == "noise":
-            new, dropped = _per_text(out, active, strip_noise)
+            new, dropped = _per_text(out, active, lambda i, t: strip_noise(t))
         elif step == "json":
-            new, dropped = _per_text(out, active, lambda t: shrink_json_text(t, keep_terms=terms, shorten=shorten))
+            targets = list(json_targets) if json_targets is not None else [None] * len(out)
+            new, dropped = _per_text(out, active, lambda i, t: _fit_json_text(t, targets[i], count, keep_terms=terms,
+                                                                                 shorten=shorten))
         else:
-            new, dropped = _per_text(out, active, _logs)
+            new, dropped = _per_text(out, active, lambda i, t: _logs(t))
         after = sum(count(t) for t, a in zip(new, active) if a)
         out = new
         stats.append(StepStat(step, before - after, dropped, time.perf_counter() - started))

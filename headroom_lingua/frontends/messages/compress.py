@@ -92,7 +92,7 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
     stepped, step_stats = {}, ()
     if budget < original:
         msgs, stepped, step_stats = apply_steps(msgs, cfg, counter, stable, force,
-                                                scored_shortener(compressor, counter, force))
+                                                scored_shortener(compressor, counter, force), budget / original)
     fixed = _check_fixed(_fixed(msgs), budget, compressor.config.on_overflow)
     pieces = _pieces(msgs, cfg, compressor.config.protect, force, with_last_user=stable)
     original_texts = {(m.index, j): t for m in msgs for j, t in m.texts}
