@@ -8,7 +8,8 @@ Reasons:
 - ``dropped``: its score did not;
 - ``dropped:punctuation``: a mark whose words were all dropped (``engine.punctuation``);
 - ``yielded``: protected or linked, but dropped to fit the budget (``on_overflow="drop"``,
-  ``on_overflow="yield"`` when the protected text alone overflows, or ``protect_share < 1``).
+  ``on_overflow="yield"`` when the protected text alone overflows, ``protect_share < 1``, or a
+  sentence the sentence step left out, ``sentence_slack``).
 
 Example:
     >>> from headroom_lingua import Compressor
