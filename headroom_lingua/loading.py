@@ -47,10 +47,18 @@ class Backend:
                         scorer_config: Any = None):
         """Load a registered model or a local folder with the scorer kind that reads it (a causal
         LM: ``perplexity``; a token classifier: ``classifier``; ``scorer=`` names another kind).
-        ``scorer_config``: that kind's config (e.g. ``PerplexityConfig``)."""
+        ``scorer_config``: that kind's config (e.g. ``PerplexityConfig``). Without ``config``, the
+        model's recommended pipeline settings apply (``Scorer.pipeline_defaults``, from a
+        classifier folder's ``"pipeline"`` entry), else ``CompressionConfig()``."""
         if scorer_config is None and config is not None and config.scorer_options:
             scorer_config = dict(config.scorer_options)  # deprecated: causal-LM settings on CompressionConfig
         loaded = load_scorer(name_or_path, scorer=scorer, device=device, dtype=dtype, config=scorer_config)
+        if config is None and getattr(loaded, "pipeline_defaults", None):  # the model's own settings, when none given
+            try:
+                config = CompressionConfig(**loaded.pipeline_defaults)
+            except (TypeError, ConfigError) as exc:
+                raise ConfigError(f"{name_or_path}: its pipeline settings {loaded.pipeline_defaults!r} are not "
+                                  f"valid CompressionConfig fields: {exc}") from None
         return cls(loaded, config=config, tokenizer=tokenizer)
 
     def counter(self, tokenizer: Any = None) -> TokenCounter:

@@ -94,7 +94,7 @@ def test_token_cache_holds_a_bounded_number_of_tokens():
 
 
 def test_harness_documents_method_takes_a_classifier_folder(tiny_encoder_dir, tmp_path):
-    """``documents:model=FOLDER``: the classifier compresses (and, trained on questions, ranks)."""
+    """``documents:model=FOLDER``: the classifier compresses (BM25 ranks, the classifier reads the question)."""
     import json
     import shutil
 
@@ -113,3 +113,22 @@ def test_harness_documents_method_takes_a_classifier_folder(tiny_encoder_dir, tm
     ex = Example("1", "\n\n".join(DOCS), QUESTION, ("seine",), tuple(DOCS))
     out = method.compress(ex, 0.5)
     assert out.compressed_tokens <= out.budget and QUESTION not in out.text
+
+
+def test_a_folder_s_pipeline_settings_apply_when_no_config_is_given(tiny_encoder_dir, tmp_path):
+    import json
+    import shutil
+
+    from headroom_lingua import CompressionConfig
+
+    folder = tmp_path / "clf"
+    shutil.copytree(tiny_encoder_dir, folder)
+    meta = {"scorer": "classifier", "window": 32, "stride": 8, "weights": "full", "pipeline": {"sentence_slack": 0.0}}
+    (folder / "headroom_lingua.json").write_text(json.dumps(meta))
+    assert Compressor.from_pretrained(str(folder), device="cpu").config.sentence_slack == 0.0
+    mine = CompressionConfig(protect_share=0.5)
+    assert Compressor.from_pretrained(str(folder), device="cpu", config=mine).config == mine  # the caller's wins
+    meta["pipeline"] = {"sentence_slack": -3}
+    (folder / "headroom_lingua.json").write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="pipeline settings"):
+        Compressor.from_pretrained(str(folder), device="cpu")

@@ -229,6 +229,7 @@ def test_the_shipped_default_classifier_loads_and_holds_the_budget():
     compressor = Compressor.from_pretrained("minilm-transcripts", device="cpu")
     assert isinstance(compressor.scorer, ClassifierScorer) and compressor.scorer.classifier_config.threshold
     assert compressor.scorer.reads_questions is False  # trained on transcripts alone
+    assert compressor.config.sentence_slack is None  # off: with it, the 42,000 USD line below goes whole
     text = ("Alice: hi everyone, thanks for joining so early, I know it is a busy week for all of us.\n"
             "Bob: no problem at all, happy to be here, I just grabbed a coffee so I am ready to go.\n"
             "Alice: great, so the main thing today is that the migration moved to Friday, and the budget "

@@ -43,11 +43,12 @@ class ClassifierScorer(Scorer):
 
     def __init__(self, model: Any, tokenizer: Any, config: ClassifierConfig | None = None,
                  question: str | None = None, model_name: str | None = None, cache: TokenCache | None = None,
-                 reads_questions: bool | None = None):
+                 reads_questions: bool | None = None, pipeline_defaults: dict[str, Any] | None = None):
         import torch
 
         self._cache = cache if cache is not None else TokenCache(self.CACHE_TOKENS)
         self.reads_questions = reads_questions  # trained on (question, text) pairs; None: the folder does not say
+        self.pipeline_defaults = pipeline_defaults  # the folder's "pipeline" settings (Scorer.pipeline_defaults)
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.classifier_config = config or ClassifierConfig()
@@ -75,7 +76,8 @@ class ClassifierScorer(Scorer):
         model, tokenizer = load_token_classifier(folder, meta)
         device = resolve_device(device)
         model = model.to(device=device, dtype=resolve_dtype(dtype, device))
-        return cls(model, tokenizer, config, model_name=str(folder), reads_questions=meta.get("questions"))
+        return cls(model, tokenizer, config, model_name=str(folder), reads_questions=meta.get("questions"),
+                   pipeline_defaults=meta.get("pipeline"))
 
     def clear_cache(self) -> None:
         """Forget every cached token probability (of all views of this model)."""
@@ -89,7 +91,7 @@ class ClassifierScorer(Scorer):
     def conditioned(self, question: str | None) -> "ClassifierScorer":
         """The same model, reading every prompt as the pair (question, prompt)."""
         return ClassifierScorer(self.model, self.tokenizer, self.classifier_config, question, self.model_name,
-                                self._cache, self.reads_questions)
+                                self._cache, self.reads_questions, self.pipeline_defaults)
 
     def rank(self, documents: Sequence[str], question: str) -> np.ndarray:
         """Relevance of each document to ``question`` (the ``classifier`` ranker): the mean p(keep)
