@@ -53,8 +53,8 @@ class Scorer(abc.ABC):
     counter: TokenCounter | None = None
     uses_rate: bool = False  # scores depend on the keep fraction: score prompts one by one
     pipeline_defaults: dict[str, Any] | None = None
-    """``CompressionConfig`` fields the model's own files recommend (a shipped classifier's measured
-    best settings); ``Compressor.from_pretrained`` uses them when the caller passes no config."""
+    """``CompressionConfig`` fields the model's own files recommend (a classifier folder's
+    ``"pipeline"`` entry); ``Compressor.from_pretrained`` uses them when the caller passes no config."""
 
     @abc.abstractmethod
     def score(self, units: Units, rate: float | None = None) -> np.ndarray:
