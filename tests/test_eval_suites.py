@@ -115,6 +115,9 @@ def test_transcript_qa_suite_reads_its_questions(tmp_path):
         load_transcript_qa(EvalConfig(out="o", limit=None), path)
     with pytest.raises(ConfigError, match="make_transcript_qa"):
         load_transcript_qa(EvalConfig(out="o", limit=None), tmp_path / "missing.jsonl")
+    path.write_text('{"id": "x", "question": "Who?"}\n')  # no conversation key
+    with pytest.raises(ConfigError, match="qa.jsonl:1: expected a JSON object"):
+        load_transcript_qa(EvalConfig(out="o", limit=None), path)
 
 
 @needs("chitchat_dataset")

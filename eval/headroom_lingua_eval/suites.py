@@ -111,8 +111,8 @@ def chitchat_transcripts(min_words: int = 300, max_words: int | None = None) -> 
     to ``max_words`` words, by key. The shipped classifier trained on 150-299-word ones only."""
     data = json.loads(package_file("chitchat-dataset", "chitchat_dataset/dataset.json").read_text("utf-8"))
     convs = [(key, _transcript(conv["messages"])) for key, conv in sorted(data.items())]
-    return [(key, text) for key, text in convs
-            if min_words <= len(text.split()) and (max_words is None or len(text.split()) <= max_words)]
+    words = [len(text.split()) for _, text in convs]
+    return [c for c, n in zip(convs, words) if min_words <= n and (max_words is None or n <= max_words)]
 
 
 def load_transcript_summary(config: Any, min_words: int = 300) -> list[Example]:
@@ -132,12 +132,16 @@ def load_transcript_qa(config: Any, path: Path = TRANSCRIPT_QA_FILE) -> list[Exa
     for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        rec = json.loads(line)
-        if rec["conversation"] not in convs:
-            raise ConfigError(f"{path.name}:{n}: conversation {rec['conversation']!r} is not in the installed "
+        try:
+            rec = json.loads(line)
+            key, qid, question = rec["conversation"], rec["id"], rec["question"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ConfigError(f"{path.name}:{n}: expected a JSON object with 'id', 'conversation' and 'question'; "
+                              "regenerate the file with scripts/make_transcript_qa.py") from None
+        if key not in convs:
+            raise ConfigError(f"{path.name}:{n}: conversation {key!r} is not in the installed "
                               "chitchat-dataset (300+ words); reinstall it or regenerate the questions")
-        text = convs[rec["conversation"]]
-        examples.append(Example(rec["id"], text, rec["question"], (), tuple(text.split("\n"))))
+        examples.append(Example(qid, convs[key], question, (), tuple(convs[key].split("\n"))))
     return [examples[i] for i in sample_indices(len(examples), config.limit, config.seed)]
 
 

@@ -94,10 +94,12 @@ def _fit_json_text(text: str, target: int | None, count: Callable[[str], int], *
     are too many, the same without the terms. A JSON value that does not fit yields whole, so a
     tool result could otherwise vanish while the budget had room for a sample of it."""
     new, report = shrink_json_text(text, **options)
+    if target is None or not ("{" in text or "[" in text):  # no JSON to fit: no count needed
+        return new, report
     ladder = [dict(options, max_items=n) for n in (5, 3, 2, 1)]
     ladder += [dict(options, max_items=n, keep_terms=()) for n in (3, 2, 1)] if options.get("keep_terms") else []
     for opts in ladder:
-        if target is None or count(new) <= target:
+        if count(new) <= target:
             break
         new, report = shrink_json_text(text, **opts)
     return new, report

@@ -27,9 +27,9 @@ def apply_steps(msgs: list[Msg], cfg: MessagesConfig, counter: Any, stable: bool
     budget's share of the conversation: each text's JSON keeps fewer array items until it fits
     ``JSON_SHARE`` of that share of the text's tokens (None: no target)."""
     flat = [(m, j, t) for m in msgs for j, t in m.texts]
-    tokens = [n for m in msgs for n in m.text_tokens]
     if not cfg.steps or not flat:
         return msgs, {}, ()
+    tokens = [n for m in msgs for n in m.text_tokens]  # parallel to ``flat``
     users = [m for m in msgs if m.role == "user"]
     terms = query_terms(" ".join(t for _, t in users[-1].texts) if users else "", force)
     out, stats = run_steps([t for _, _, t in flat], [not m.verbatim for m, _, _ in flat], cfg.steps, counter.count,
