@@ -132,3 +132,40 @@ def test_a_folder_s_pipeline_settings_apply_when_no_config_is_given(tiny_encoder
     (folder / "headroom_lingua.json").write_text(json.dumps(meta))
     with pytest.raises(ConfigError, match="pipeline settings"):
         Compressor.from_pretrained(str(folder), device="cpu")
+
+
+def test_the_cli_and_the_harness_start_from_a_folder_s_pipeline_settings(tiny_encoder_dir, tmp_path):
+    """A folder that turns the sentence step on gets it from ``compress`` on the command line and
+    from an evaluation method with no settings; ``--sentence-slack off`` and ``sentence_slack=null``
+    turn it off again."""
+    import io
+    import json
+    import shutil
+
+    from headroom_lingua.cli import main
+    from headroom_lingua_eval.config import EvalConfig
+    from headroom_lingua_eval.methods import make_method
+    from headroom_lingua_eval.targets import StubFirstSentenceTarget
+
+    folder = tmp_path / "clf"
+    shutil.copytree(tiny_encoder_dir, folder)
+    meta = {"scorer": "classifier", "window": 32, "stride": 8, "weights": "full", "pipeline": {"sentence_slack": 0.0}}
+    (folder / "headroom_lingua.json").write_text(json.dumps(meta))
+    path = tmp_path / "p.txt"
+    path.write_text("\n\n".join(DOCS), encoding="utf-8")
+
+    def cli(*extra):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["compress", str(path), "--rate", "0.3", "--model", str(folder), "--json", *extra],
+                     stdout=out, stderr=err)
+        assert code == 0, err.getvalue()
+        return json.loads(out.getvalue())["text"]
+
+    assert cli() == cli("--sentence-slack", "0") != cli("--sentence-slack", "off")
+    counter = StubFirstSentenceTarget().counter
+    run = EvalConfig(out="x", device="cpu")
+    assert make_method(f"classifier:model={folder}", counter, run).compressor.config.sentence_slack == 0.0
+    off = make_method(f"classifier:model={folder},sentence_slack=null", counter, run)
+    assert off.compressor.config.sentence_slack is None
+    docs = make_method(f"documents:model={folder}", counter, run)
+    assert docs.compressor.config.sentence_slack == 0.0

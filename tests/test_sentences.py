@@ -57,6 +57,18 @@ def test_coarse_admits_best_mean_sentences_until_the_slack_budget():
     assert np.argsort(-raised[admitted], kind="stable").tolist() == np.argsort(-keys[admitted], kind="stable").tolist()
 
 
+def test_coarse_ranks_a_sentence_by_its_highest_tier_before_its_mean():
+    ids = np.array([0, 0, 1, 1, 2, 2])
+    keys = np.array([1.0, 1.0, 9.0, 7.0, 0.0, 2.0])
+    tier = np.array([0, 0, 0, 0, 0, 1])  # the last sentence holds one fact
+    _, admitted = coarse(keys, ids, np.ones(6), budget=2, slack=0.0, tier=tier)
+    assert admitted.tolist() == [False, False, False, False, True, True]
+    _, admitted = coarse(keys, ids, np.ones(6), budget=4, slack=0.0, tier=tier)  # then the best mean
+    assert admitted.tolist() == [False, False, True, True, True, True]
+    _, admitted = coarse(keys, ids, np.ones(6), budget=2, slack=0.0, tier=np.zeros(6))
+    assert admitted.tolist() == [False, False, True, True, False, False]
+
+
 def test_coarse_treats_non_finite_keys_as_the_lowest():
     keys = np.array([-np.inf, np.nan, 3.0, 2.0])
     raised, admitted = coarse(keys, np.array([0, 0, 1, 1]), np.ones(4), budget=2, slack=0.0)
@@ -76,16 +88,30 @@ DOC = ("Revenue was $4.2M in Q3 and 1,200 customers renewed. The weather was fin
        "outside in the park near the office. Marcus will ship the billing fix by Friday, says the plan.")
 
 
-def test_sentence_step_drops_a_whole_sentence_with_its_numbers():
+# the third sentence holds a number too: two sentences of facts compete, the planted one loses
+FACTS = DOC.replace("by Friday", "by Friday, 12 tickets in all")
+
+
+def test_a_sentence_holding_numbers_is_admitted_before_any_without():
     counter = get_counter("cl100k")
     words = Compressor(FirstSentenceLow(), tokenizer="cl100k").compress(DOC, rate=0.5)
     sentences = Compressor(FirstSentenceLow(), config=CompressionConfig(sentence_slack=0.0),
                            tokenizer="cl100k").compress(DOC, rate=0.5)
     assert "$4.2M" in words.text  # protected: the word step keeps it whatever its score
-    assert "$4.2M" not in sentences.text and "1,200" not in sentences.text
+    assert "$4.2M" in sentences.text and "1,200" in sentences.text  # its sentence ranks first for them
     assert sentences.compressed_tokens <= sentences.budget == words.budget
     assert counter.count(sentences.text) == sentences.compressed_tokens
     assert is_subsequence(sentences.text, DOC)
+
+
+def test_sentence_step_drops_a_whole_sentence_with_its_numbers_when_facts_overflow():
+    counter = get_counter("cl100k")
+    r = Compressor(FirstSentenceLow(), config=CompressionConfig(sentence_slack=0.0),
+                   tokenizer="cl100k").compress(FACTS, target_tokens=16)
+    assert "12 tickets" in r.text  # the better sentence of facts is admitted
+    assert "$4.2M" not in r.text and "1,200" not in r.text  # the planted one goes whole, numbers included
+    assert counter.count(r.text) == r.compressed_tokens <= 16
+    assert is_subsequence(r.text, FACTS)
 
 
 def test_force_items_stay_protected_outside_the_admitted_sentences():
@@ -116,12 +142,12 @@ def test_sentence_step_meets_the_budget_and_keeps_a_subsequence(text):
 def test_sentence_step_applies_to_documents_and_messages_too():
     cfg = CompressionConfig(sentence_slack=0.0)
     comp = Compressor(FirstSentenceLow(), config=cfg, tokenizer="cl100k")
-    other = DOC.replace("Revenue", "Income").replace("Marcus", "Dana")
-    docs = comp.compress_documents([DOC, other], target_tokens=40)
-    assert docs.compressed_tokens <= 40 and "$4.2M" not in docs.text
-    chat = [{"role": "user", "content": DOC}, {"role": "assistant", "content": other}, {"role": "user", "content": "ok?"}]
+    other = FACTS.replace("Revenue", "Income").replace("Marcus", "Dana")
+    docs = comp.compress_documents([FACTS, other], target_tokens=32)
+    assert docs.compressed_tokens <= 32 and "$4.2M" not in docs.text and "12 tickets" in docs.text
+    chat = [{"role": "user", "content": FACTS}, {"role": "assistant", "content": other}, {"role": "user", "content": "ok?"}]
     for stable in (True, False):
-        msgs = comp.compress_messages(chat, rate=0.5, stable=stable)
+        msgs = comp.compress_messages(chat, rate=0.3, stable=stable)
         assert "$4.2M" not in msgs.messages[0]["content"] and "$4.2M" not in msgs.messages[1]["content"]
 
 

@@ -10,7 +10,9 @@ A method spec is a name with optional config fields: ``perplexity``, ``perplexit
   ``model=NAME_OR_FOLDER``, for the causal-LM kinds by default the run's ``scorer_model``; settings
   are fields of ``CompressionConfig`` or of the kind's own config), through the project's own
   pipeline, e.g. ``classifier:model=runs/clf/model``; a scorer that can read the question does
-  (a question-aware view, ``Scorer.for_question``) unless the method says ``question=false``;
+  (a question-aware view, ``Scorer.for_question``) unless the method says ``question=false``; a
+  classifier folder's own pipeline settings (``"pipeline"``, e.g. its sentence step) apply under
+  the method's (``sentence_slack=null``: words only);
 - ``documents``: the project's question-aware compression of the example's documents
   (``headroom_lingua.frontends.documents``: coarse ranking by question perplexity, rank-weighted
   allocation, contrastive word scores); fields of ``DocumentsConfig`` or ``CompressionConfig``
@@ -150,8 +152,8 @@ def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounte
     kind = kind_for_model(model)
     pipeline, scorer_cfg, doc = _split_settings(spec, kind, overrides, doc_fields + ("model",))
     doc.pop("model", None)
-    cfg = CompressionConfig(on_overflow="drop").replace(**pipeline)
     scorer = _model_scorer(kind, model, config.device, tuple(sorted(scorer_cfg.items())))
+    cfg = _with_model_settings(CompressionConfig(on_overflow="drop"), scorer).replace(**pipeline)
     return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), DocumentsConfig().replace(**doc))
 
 
@@ -209,7 +211,6 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
     pipeline, scorer_cfg, extra = _split_settings(spec, "position" if name == "truncate" else name, overrides,
                                                   ("model", "question"))
     base = BASELINE_CONFIG if name in ("truncate", "random") else CompressionConfig(on_overflow="drop")
-    cfg = base.replace(**pipeline)
     if name in ("truncate", "random") and "model" in extra:
         raise ConfigError(f"method {name!r} loads no model; drop model={extra['model']!r}")
     if name == "truncate":
@@ -218,4 +219,12 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
         scorer = RandomScorer(seed=config.seed)
     else:
         scorer = _scorer(name, scorer_cfg, config, extra.get("model"))
+    cfg = _with_model_settings(base, scorer).replace(**pipeline)
     return ScorerMethod(spec, scorer, counter, cfg, question=bool(extra.get("question", True)))
+
+
+def _with_model_settings(base: CompressionConfig, scorer: Scorer) -> CompressionConfig:
+    """``base`` with the model's own pipeline settings (a classifier folder's ``"pipeline"``), so
+    that a method without settings measures the model as users get it; a method's own settings
+    go on top (``sentence_slack=null`` turns a folder's sentence step off)."""
+    return base.replace(**(getattr(scorer, "pipeline_defaults", None) or {}))

@@ -45,12 +45,19 @@ def force_items(args: argparse.Namespace) -> list[Any]:
 
 
 def compressor(args: argparse.Namespace) -> Any:
-    """The compressor the flags ask for (the cached model when they change nothing)."""
+    """The compressor the flags ask for: the model's own pipeline settings (a classifier folder's
+    ``"pipeline"``, else the defaults) with the flags' changes on top; the cached model when the
+    device and scorer settings are the defaults."""
     from ..compressor import Compressor
-    from ..config import CompressionConfig
     from ..loading import MODEL_CACHE
 
-    config = CompressionConfig()
+    scorer_config = {"iterative": True} if getattr(args, "iterative", False) else None
+    device = getattr(args, "device", "auto")
+    if scorer_config is None and device == "auto":
+        backend = MODEL_CACHE.get(args.model)
+    else:
+        backend = Compressor.from_pretrained(args.model, device=device, scorer_config=scorer_config)
+    config = backend.config
     dropped = set(getattr(args, "no_protect", None) or [])
     unknown = sorted(dropped - set(config.protect))
     if unknown:
@@ -59,13 +66,9 @@ def compressor(args: argparse.Namespace) -> Any:
     for name in ("on_overflow", "protect_share", "sentence_slack"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
-    config = config.replace(**changes)
-    scorer_config = {"iterative": True} if getattr(args, "iterative", False) else None
-    if config == CompressionConfig() and scorer_config is None and getattr(args, "device", "auto") == "auto":
-        backend = MODEL_CACHE.get(args.model)
-        return Compressor(backend.scorer, backend.config)
-    return Compressor.from_pretrained(args.model, device=getattr(args, "device", "auto"), config=config,
-                                      scorer_config=scorer_config)
+    if changes.get("sentence_slack") == "off":
+        changes["sentence_slack"] = None
+    return Compressor(backend.scorer, config.replace(**changes))
 
 
 def summary(result: Any, extra: str = "", shown: int = 5) -> str:

@@ -80,9 +80,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--protect-share", type=float, default=1.0, metavar="S",
                    help="largest share of the budget protected spans take for sure; the rest compete on "
                         "their scores (default 1: all protected spans kept)")
-    c.add_argument("--sentence-slack", type=float, default=None, metavar="S",
-                   help="select sentences first (best mean score first, until they hold (1 + S) x the "
-                        "budget), then words within them; 0 keeps nearly whole sentences (default: off)")
+    c.add_argument("--sentence-slack", type=_slack, default=None, metavar="S",
+                   help="select sentences first (those holding numbers, names or ids, then the best mean "
+                        "score, until they hold (1 + S) x the budget), then words within them; 0 keeps "
+                        "nearly whole sentences; 'off': words only (default: the model's setting, "
+                        "off unless its folder sets one)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")
@@ -179,3 +181,13 @@ def _run_documents(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
             rel = "" if s.relevance is None else f" relevance {s.relevance:.3f} rank {s.rank}"
             stderr.write(f"  doc {s.index}:{rel} {s.original_tokens} -> {s.compressed_tokens} tokens, {where}\n")
     return 0
+
+
+def _slack(value: str) -> float | str:
+    """``--sentence-slack``: a number, or ``off`` (words only, whatever the model's folder says)."""
+    if value.strip().lower() in ("off", "none"):
+        return "off"
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'off', got {value!r}") from None

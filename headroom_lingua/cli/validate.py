@@ -43,7 +43,7 @@ def check_args(args: argparse.Namespace) -> None:
     if share is not None and not 0 <= share <= 1:
         raise ConfigError(f"--protect-share {share}: must be in [0, 1]")
     slack = getattr(args, "sentence_slack", None)
-    if slack is not None and not 0 <= slack < 100:
+    if slack is not None and slack != "off" and not 0 <= slack < 100:
         raise ConfigError(f"--sentence-slack {slack}: must be in [0, 100)")
     gap = getattr(args, "relevance_gap", None)
     if gap is not None and gap < 0:

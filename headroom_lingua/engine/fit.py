@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .budget import TokenCounter
-from .protect import FORCE
+from .protect import FORCE, PRIORITY
 from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
@@ -131,8 +131,9 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     if sentence_slack is not None:  # protection holds within the admitted sentences (and for force= items)
         ids = [sentence_ids(p) for p in pieces]
         offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
+        facts = protected & (priority >= PRIORITY["numbers"])  # numbers, names, ids, clauses; not labels or code
         key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
-                               cost, budget, sentence_slack)
+                               cost, budget, sentence_slack, tier=facts)
         protected = protected & (admitted | (priority >= FORCE))
 
     def split(mask: np.ndarray) -> list[np.ndarray]:

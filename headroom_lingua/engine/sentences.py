@@ -4,9 +4,13 @@ At low rates a word-level cut of a short paragraph reads worse to a small target
 few whole sentences do. The coarse step ranks sentences by the mean score of their units (the
 same scorer's scores, so nothing more is run), admits them best first until their estimated
 tokens reach ``(1 + slack)`` x the budget, and ranks every unit of an admitted sentence above
-every unit of the others. Protection then holds within the admitted sentences only (``force=``
-items excepted): a sentence left out goes whole, numbers and names included, which is what
-makes room for whole sentences. The word step (``select``) then drops the lowest-scoring words of
+every unit of the others. A sentence that holds a fact the protectors mark (a number, a name,
+an identifier, a who-does-what clause: ``tier``) is ranked before every sentence that holds
+none, as the word step keeps those units before any word: a long line with one amount in it
+has a low mean score, and ranked by the mean alone it lost to short small-talk lines.
+Protection then holds within the admitted sentences only (``force=`` items excepted): a
+sentence left out goes whole, numbers and names included, which is what makes room for whole
+sentences. The word step (``select``) then drops the lowest-scoring words of
 the admitted sentences until the text fits: ``slack=0`` keeps nearly whole sentences, a larger
 slack leaves more of the cut to the words.
 
@@ -25,6 +29,10 @@ Example:
     ['It', 'purred', '.']
     >>> bool(keys[admitted].min() > keys[~admitted].max())
     True
+    >>> keys, admitted = coarse(np.array([1., 1, 1, 1, 5, 5, 5, 2, 2]), sentence_ids(u), np.ones(9), 3, 0.0,
+    ...                         tier=np.array([0, 1, 0, 0, 0, 0, 0, 0, 0]))  # "cat" is a fact to keep
+    >>> [u.text[s:e] for s, e, a in zip(u.starts, u.ends, admitted) if a]
+    ['The', 'cat', 'sat', '.']
 """
 
 from __future__ import annotations
@@ -47,12 +55,13 @@ def sentence_ids(units: Units) -> np.ndarray:
 
 
 def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
-           slack: float) -> tuple[np.ndarray, np.ndarray]:
+           slack: float, tier: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(keys raised so that every unit of an admitted sentence outranks every other unit, the
     (n_units,) bool mask of those units). Sentences (``ids``, one per unit) are admitted by
-    descending mean key (ties: earlier first) until their summed ``costs`` (additive token
+    descending tier (a sentence's is the highest ``tier`` of its units; none given: all 0), then
+    descending mean key, then text order, until their summed ``costs`` (additive token
     estimates) reach ``(1 + slack) * budget``; the sentence that crosses that line is admitted
-    too. Within each of the two tiers the units keep their order."""
+    too. Within each of the two groups (admitted or not) the units keep their order."""
     keys = np.asarray(keys, dtype=np.float64)
     if not len(keys):
         return keys, np.zeros(0, dtype=bool)
@@ -61,7 +70,10 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     clean = np.where(finite, keys, low)  # -inf and nan count as the lowest score in the means
     n = int(ids.max()) + 1
     mean = np.bincount(ids, weights=clean, minlength=n) / np.maximum(np.bincount(ids, minlength=n), 1)
-    order = np.argsort(-mean, kind="stable")
+    rank = np.zeros(n)
+    if tier is not None:
+        np.maximum.at(rank, ids, np.asarray(tier, dtype=np.float64))
+    order = np.lexsort((np.arange(n), -mean, -rank))
     filled = np.cumsum(np.bincount(ids, weights=np.asarray(costs, dtype=np.float64), minlength=n)[order])
     admitted = np.zeros(n, dtype=bool)
     admitted[order[:int(np.searchsorted(filled, (1.0 + slack) * budget, side="left")) + 1]] = True
