@@ -23,7 +23,9 @@ from typing import Any
 from .errors import ConfigError
 from .serial import checked_fields
 
-CONFIG_VERSION = 4  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack
+CONFIG_VERSION = 5  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack;
+# 5: sentence_facts
+SENTENCE_FACTS = ("keep", "follow")
 OVERFLOW_POLICIES = ("yield", "raise", "drop")
 SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
 """Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
@@ -59,7 +61,13 @@ class CompressionConfig:
             coarse sentence step runs first (``headroom_lingua.engine.sentences``): sentences,
             ranked by the mean score of their words, are admitted best first until they hold
             (1 + s) x the budget, and the word step cuts only within them. Small s keeps nearly
-            whole sentences, which a small target LLM reads better at low rates.
+            whole sentences, which a small target LLM reads better at low rates. Sentences that
+            hold protected facts (numbers, names, identifiers, who-does-what clauses) come first.
+        sentence_facts: what the sentence step does with the numbers (with their units) and the
+            who-does-what clauses of a sentence it leaves out: ``keep`` (the default) keeps them,
+            protected as in the word step; ``follow`` lets them go with their sentence, for
+            question-aware compression, where the question decides what matters. Names,
+            identifiers, labels and code always go with their sentence.
         scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
             as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """
@@ -68,10 +76,12 @@ class CompressionConfig:
     on_overflow: str
     protect_share: float
     sentence_slack: float | None
+    sentence_facts: str
     scorer_options: tuple[tuple[str, Any], ...]
 
     def __init__(self, protect: Any = None, on_overflow: str = "yield", protect_share: float = 1.0,
-                 sentence_slack: float | None = None, scorer_options: Any = (), **legacy: Any):
+                 sentence_slack: float | None = None, sentence_facts: str = "keep", scorer_options: Any = (),
+                 **legacy: Any):
         unknown = sorted(set(legacy) - set(SCORER_FIELDS))
         if unknown:
             raise TypeError(f"CompressionConfig got unexpected field(s) {unknown}")
@@ -85,6 +95,7 @@ class CompressionConfig:
         set_(self, "on_overflow", on_overflow)
         set_(self, "protect_share", protect_share)
         set_(self, "sentence_slack", sentence_slack)
+        set_(self, "sentence_facts", sentence_facts)
         set_(self, "scorer_options", tuple(sorted(options.items())))
         self._validate()
 
@@ -104,6 +115,8 @@ class CompressionConfig:
         slack = self.sentence_slack
         if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack < 100):
             raise ConfigError(f"sentence_slack must be None or a number in [0, 100), got {slack!r}")
+        if self.sentence_facts not in SENTENCE_FACTS:
+            raise ConfigError(f"sentence_facts={self.sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
         if self.scorer_options:  # validated by the scorer's config, so errors come early
             from .scorers.perplexity.config import PerplexityConfig
 
@@ -119,7 +132,8 @@ class CompressionConfig:
     def replace(self, **changes: Any) -> "CompressionConfig":
         """A copy with some fields changed (validated again)."""
         fields = {"protect": self.protect, "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                  "sentence_slack": self.sentence_slack, "scorer_options": self.scorer_options}
+                  "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
+                  "scorer_options": self.scorer_options}
         legacy = {k: changes.pop(k) for k in list(changes) if k in SCORER_FIELDS}
         fields.update(changes)
         if legacy:
@@ -128,7 +142,7 @@ class CompressionConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                "sentence_slack": self.sentence_slack}
+                "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts}
         if self.scorer_options:
             data["scorer_options"] = dict(self.scorer_options)
         return {"version": CONFIG_VERSION, **data}
@@ -142,7 +156,7 @@ class CompressionConfig:
         if data.get("version") == 2:  # the default was 'raise' then
             data["version"] = CONFIG_VERSION
             data.setdefault("on_overflow", "raise")
-        if data.get("version") == 3:  # version 4 added sentence_slack (off when absent)
+        if data.get("version") in (3, 4):  # 4 added sentence_slack (off when absent), 5 sentence_facts
             data["version"] = CONFIG_VERSION
         data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:

@@ -14,4 +14,5 @@ for phase in base summary compressed merge; do
   .venv/bin/python scripts/label_sources_data.py "$phase" --out runs/default/lc --limit 200
 done
 .venv/bin/headroom-lingua train --config training/configs/minilm-transcripts.yaml --output runs/default/minilm-transcripts
-.venv/bin/python scripts/ship_classifier.py runs/default/minilm-transcripts/model minilm-transcripts
+.venv/bin/python scripts/ship_classifier.py runs/default/minilm-transcripts/model minilm-transcripts \
+  --pipeline '{"sentence_slack": 0.0, "sentence_facts": "keep"}'  # chosen in docs/results/classifiers.md, section 6

@@ -104,14 +104,33 @@ def test_a_sentence_holding_numbers_is_admitted_before_any_without():
     assert is_subsequence(sentences.text, DOC)
 
 
-def test_sentence_step_drops_a_whole_sentence_with_its_numbers_when_facts_overflow():
+def test_a_sentence_left_out_keeps_its_facts_and_loses_its_words():
     counter = get_counter("cl100k")
     r = Compressor(FirstSentenceLow(), config=CompressionConfig(sentence_slack=0.0),
-                   tokenizer="cl100k").compress(FACTS, target_tokens=16)
-    assert "12 tickets" in r.text  # the better sentence of facts is admitted
-    assert "$4.2M" not in r.text and "1,200" not in r.text  # the planted one goes whole, numbers included
-    assert counter.count(r.text) == r.compressed_tokens <= 16
+                   tokenizer="cl100k").compress(FACTS, target_tokens=20)
+    assert "Marcus will ship" in r.text and "12 tickets" in r.text  # the better sentence of facts is admitted
+    assert "$4.2M" in r.text and "1,200" in r.text  # the planted one's facts stay, as in the word step
+    assert "Revenue" not in r.text and "renewed" not in r.text  # and its other words go
+    assert counter.count(r.text) == r.compressed_tokens <= 20
     assert is_subsequence(r.text, FACTS)
+
+
+def test_with_sentence_facts_follow_a_sentence_left_out_goes_whole_numbers_included():
+    cfg = CompressionConfig(sentence_slack=0.0, sentence_facts="follow")
+    r = Compressor(FirstSentenceLow(), config=cfg, tokenizer="cl100k").compress(FACTS, target_tokens=16)
+    assert "12 tickets" in r.text and "$4.2M" not in r.text and "1,200" not in r.text
+    assert r.compressed_tokens <= 16 and is_subsequence(r.text, FACTS)
+
+
+def test_a_line_left_out_takes_its_speaker_label_with_it():
+    text = ("Ann: hello hello hello everyone, hope the weekend was good.\n"
+            "Bob: the invoice total is 4,200 EUR and it is due on Friday.\n"
+            "Cy: sure sure sure, sounds good to me, thanks.\n")
+    r = Compressor(LengthScorer(), config=CompressionConfig(sentence_slack=0.0),
+                   tokenizer="cl100k").compress(text, target_tokens=12)
+    assert "Bob:" in r.text and "4,200 EUR" in r.text  # the line with the amount comes first
+    assert "Ann:" not in r.text and "Cy:" not in r.text  # labels are not facts: they go with their lines
+    assert r.compressed_tokens <= 12
 
 
 def test_force_items_stay_protected_outside_the_admitted_sentences():
@@ -143,12 +162,14 @@ def test_sentence_step_applies_to_documents_and_messages_too():
     cfg = CompressionConfig(sentence_slack=0.0)
     comp = Compressor(FirstSentenceLow(), config=cfg, tokenizer="cl100k")
     other = FACTS.replace("Revenue", "Income").replace("Marcus", "Dana")
-    docs = comp.compress_documents([FACTS, other], target_tokens=32)
-    assert docs.compressed_tokens <= 32 and "$4.2M" not in docs.text and "12 tickets" in docs.text
+    docs = comp.compress_documents([FACTS, other], target_tokens=40)
+    assert docs.compressed_tokens <= 40 and "12 tickets" in docs.text
+    assert "Revenue" not in docs.text and "Income" not in docs.text  # the planted sentences' words go
     chat = [{"role": "user", "content": FACTS}, {"role": "assistant", "content": other}, {"role": "user", "content": "ok?"}]
     for stable in (True, False):
-        msgs = comp.compress_messages(chat, rate=0.3, stable=stable)
-        assert "$4.2M" not in msgs.messages[0]["content"] and "$4.2M" not in msgs.messages[1]["content"]
+        msgs = comp.compress_messages(chat, rate=0.4, stable=stable)
+        texts = msgs.messages[0]["content"] + msgs.messages[1]["content"]
+        assert "Revenue" not in texts and "Income" not in texts and "renewed" not in texts
 
 
 @pytest.mark.parametrize("bad", [-0.1, True, "0.2", float("inf"), float("nan")])
@@ -158,9 +179,17 @@ def test_sentence_slack_is_validated(bad):
 
 
 def test_sentence_slack_round_trips_and_old_configs_read_it_as_off():
-    cfg = CompressionConfig(sentence_slack=0.25)
+    cfg = CompressionConfig(sentence_slack=0.25, sentence_facts="follow")
     assert CompressionConfig.from_dict(cfg.to_dict()) == cfg
     assert CompressionConfig.from_dict({"version": 3, "on_overflow": "drop"}).sentence_slack is None
+    old = CompressionConfig.from_dict({"version": 4, "sentence_slack": 0.5})
+    assert old.sentence_slack == 0.5 and old.sentence_facts == "keep"
+
+
+@pytest.mark.parametrize("bad", ["all", None, 1])
+def test_sentence_facts_is_validated(bad):
+    with pytest.raises(ConfigError, match="sentence_facts"):
+        CompressionConfig(sentence_facts=bad)
 
 
 def test_length_scorer_without_sentence_step_is_unchanged():

@@ -229,7 +229,7 @@ def test_the_shipped_default_classifier_loads_and_holds_the_budget():
     compressor = Compressor.from_pretrained("minilm-transcripts", device="cpu")
     assert isinstance(compressor.scorer, ClassifierScorer) and compressor.scorer.classifier_config.threshold
     assert compressor.scorer.reads_questions is False  # trained on transcripts alone
-    assert compressor.config.sentence_slack is None  # off: with it, the 42,000 USD line below goes whole
+    assert (compressor.config.sentence_slack, compressor.config.sentence_facts) == (0.0, "keep")  # its folder's
     text = ("Alice: hi everyone, thanks for joining so early, I know it is a busy week for all of us.\n"
             "Bob: no problem at all, happy to be here, I just grabbed a coffee so I am ready to go.\n"
             "Alice: great, so the main thing today is that the migration moved to Friday, and the budget "
@@ -237,9 +237,11 @@ def test_the_shipped_default_classifier_loads_and_holds_the_budget():
             "Bob: ok, that sounds fine to me, I think we can live with that if the vendor agrees.\n"
             "Carol: I can take the vendor call next week and I will let you all know how it goes.\n"
             "Bob: perfect, and I will send the report by 5 pm today so that everyone has it.\n")
-    r = compressor.compress(text, rate=0.5)
-    assert r.compressed_tokens <= r.budget < r.original_tokens
-    assert "42,000 USD" in r.text  # a number keeps its unit
+    for rate in (0.5, 0.33):
+        r = compressor.compress(text, rate=rate)
+        assert r.compressed_tokens <= r.budget < r.original_tokens
+        assert "42,000 USD" in r.text  # a number keeps its unit (its line ranks first in the sentence step)
+        assert "I will send the report by 5 pm today" in r.text  # a who-does-what clause stays whole
 
 
 def test_the_shipped_question_aware_classifier_reads_the_question():
@@ -258,6 +260,7 @@ def test_the_shipped_question_aware_classifier_reads_the_question():
     scorer = compressor.scorer
     assert isinstance(scorer, ClassifierScorer) and scorer.reads_questions is True
     assert scorer.causal_lm() is None
+    assert (compressor.config.sentence_slack, compressor.config.sentence_facts) == (0.0, "follow")
     text = ("The museum opened in 1893 in Vienna. Its first director was Anna Berger, a painter. "
             "The building was designed by Otto Lang and finished in 1891 after six years of work.")
     units = segment(text)

@@ -85,6 +85,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "score, until they hold (1 + S) x the budget), then words within them; 0 keeps "
                         "nearly whole sentences; 'off': words only (default: the model's setting, "
                         "off unless its folder sets one)")
+    c.add_argument("--sentence-facts", choices=("keep", "follow"), default=None,
+                   help="numbers and who-does-what clauses of a sentence the sentence step leaves out: "
+                        "keep them (default) or let them go with it (question-aware use)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")

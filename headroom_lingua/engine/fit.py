@@ -101,7 +101,7 @@ def yielded(units: Units, keep: np.ndarray, width: int = 40) -> list[str]:
 def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
         measure: Measure, weights: Sequence[float] | None = None, on_overflow: str = "raise",
         protect_share: float = 1.0, costs: Sequence[np.ndarray] | None = None,
-        sentence_slack: float | None = None) -> tuple[list[np.ndarray], int]:
+        sentence_slack: float | None = None, sentence_facts: str = "keep") -> tuple[list[np.ndarray], int]:
     """One keep-mask per piece, jointly the most top-ranked units whose assembled output
     (``measure(masks)``) fits ``budget``, and that count. Protected units are kept; when they
     alone exceed the budget, ``BudgetError`` (``on_overflow="raise"``), they become droppable
@@ -109,7 +109,10 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     as in ``select``. ``costs``: per-piece additive estimates,
     when the caller has them (else ``unit_costs``). ``sentence_slack``: None, or the slack of
     the coarse sentence step run first (``engine.sentences``; the sentences of every piece
-    compete on the same keys as their units)."""
+    compete on the same keys as their units, those holding facts first: protected units of
+    priority ``numbers`` or higher). ``sentence_facts``: ``keep``: numbers and who-does-what
+    clauses stay protected in every sentence, ``follow``: only in admitted ones; other protected
+    units (names, identifiers, labels, code) only in admitted ones, ``force=`` items everywhere."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
@@ -128,13 +131,16 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     cost = np.concatenate(list(costs) or [np.zeros(0, np.int64)])
     protected = np.concatenate([p.protected for p in pieces] or [np.zeros(0, bool)])
     priority = np.concatenate([p.priority for p in pieces] or [np.zeros(0, np.int8)])
-    if sentence_slack is not None:  # protection holds within the admitted sentences (and for force= items)
+    if sentence_slack is not None:  # protection holds within the admitted sentences, and as sentence_facts says
         ids = [sentence_ids(p) for p in pieces]
         offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
         facts = protected & (priority >= PRIORITY["numbers"])  # numbers, names, ids, clauses; not labels or code
         key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
                                cost, budget, sentence_slack, tier=facts)
-        protected = protected & (admitted | (priority >= FORCE))
+        stays = admitted | (priority >= FORCE)
+        if sentence_facts == "keep":  # as in the word step; names and ids (in most sentences of prose) follow
+            stays |= (priority == PRIORITY["numbers"]) | np.concatenate([p.linked for p in pieces] or [np.zeros(0, bool)])
+        protected = protected & stays
 
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]

@@ -7,12 +7,12 @@ tokens reach ``(1 + slack)`` x the budget, and ranks every unit of an admitted s
 every unit of the others. A sentence that holds a fact the protectors mark (a number, a name,
 an identifier, a who-does-what clause: ``tier``) is ranked before every sentence that holds
 none, as the word step keeps those units before any word: a long line with one amount in it
-has a low mean score, and ranked by the mean alone it lost to short small-talk lines.
-Protection then holds within the admitted sentences only (``force=`` items excepted): a
-sentence left out goes whole, numbers and names included, which is what makes room for whole
-sentences. The word step (``select``) then drops the lowest-scoring words of
-the admitted sentences until the text fits: ``slack=0`` keeps nearly whole sentences, a larger
-slack leaves more of the cut to the words.
+has a low mean score, and ranked by the mean alone it lost to short small-talk lines. What
+protection does in a sentence left out is ``engine.fit``'s to say (``sentence_facts``): by
+default its numbers and who-does-what clauses stay, as in the word step, and its names,
+identifiers, labels and code go with it. The word step (``select``) then drops the
+lowest-scoring words of the admitted sentences until the text fits: ``slack=0`` keeps nearly
+whole sentences, a larger slack leaves more of the cut to the words.
 
 A sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets included) followed by
 whitespace and a character that is not a lowercase letter, and at every line break: a line of a

@@ -103,7 +103,7 @@ def compress_messages(messages: Any, *, target_tokens: int | None = None, rate: 
         _score(compressor.scorer, pieces, batched=not stable, progress=progress)
         if stable:
             stable_rate = rate if rate is not None else _step_rate(target_tokens / original, cfg.rate_step)
-            texts = stable_texts(msgs, pieces, stable_rate, cfg, counter, compressor.config.sentence_slack)
+            texts = stable_texts(msgs, pieces, stable_rate, cfg, counter, compressor.config)
             if fixed + text_cost(msgs, texts, counter) > budget:
                 stable, stable_rate = False, None
         if not stable:

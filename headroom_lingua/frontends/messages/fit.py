@@ -31,10 +31,10 @@ def _count_pieces(pieces: list[Piece], masks: list[np.ndarray], counter: Any) ->
 
 
 def stable_texts(msgs: list[Msg], pieces: list[Piece], rate: float, cfg: MessagesConfig, counter: Any,
-                 sentence_slack: float | None = None) -> dict[tuple[int, int | None], str]:
+                 compression: Any = None) -> dict[tuple[int, int | None], str]:
     """Each message compressed alone, to a budget from the running account over the messages
     before it (see the module docstring). Returns the compressed text of every piece.
-    ``sentence_slack``: the pipeline's coarse sentence step (``CompressionConfig``)."""
+    ``compression``: the ``CompressionConfig`` whose sentence step applies (None: none)."""
     by_msg: dict[int, list[Piece]] = {}
     for p in pieces:
         by_msg.setdefault(p.msg, []).append(p)
@@ -48,7 +48,7 @@ def stable_texts(msgs: list[Msg], pieces: list[Piece], rate: float, cfg: Message
         if own:  # a compressible message, or the last user message (its would-be form is not output)
             target = max(allowance + cfg.payback * (balance - reserve), cfg.min_share * allowance)
             rest = m.tokens - sum(p.tokens for p in own)  # role, other keys, parts, blank text
-            masks = _fit_soft(own, math.floor(target) - rest, counter, sentence_slack)
+            masks = _fit_soft(own, math.floor(target) - rest, counter, compression)
             if not m.verbatim:
                 texts.update({(p.msg, p.part): render(p.units, k)[0] for p, k in zip(own, masks)})
             cost = rest + _count_pieces(own, masks, counter)
@@ -56,13 +56,15 @@ def stable_texts(msgs: list[Msg], pieces: list[Piece], rate: float, cfg: Message
     return texts
 
 
-def _fit_soft(own: list[Piece], room: int, counter: Any, sentence_slack: float | None = None) -> list[np.ndarray]:
+def _fit_soft(own: list[Piece], room: int, counter: Any, compression: Any = None) -> list[np.ndarray]:
     """Best masks for one message's pieces within ``room`` text tokens; when its protected text
     alone is over, that protected text is kept (the overspend goes to the running account)."""
     try:
         units = [p.units for p in own]
+        steps = {} if compression is None else {"sentence_slack": compression.sentence_slack,
+                                                "sentence_facts": compression.sentence_facts}
         masks, _ = fit(units, [p.scores for p in own], room, counter, summed(units, counter), on_overflow="raise",
-                       sentence_slack=sentence_slack)
+                       **steps)
         return masks
     except BudgetError:
         return [p.units.protected.copy() for p in own]
@@ -84,7 +86,7 @@ def global_texts(msgs: list[Msg], pieces: list[Piece], room: int, cfg: MessagesC
     else:
         masks, _ = fit(units, [p.scores for p in pieces], room, counter, summed(units, counter), weights=weights,
                        on_overflow=compression.on_overflow, protect_share=compression.protect_share,
-                       sentence_slack=compression.sentence_slack)
+                       sentence_slack=compression.sentence_slack, sentence_facts=compression.sentence_facts)
     texts = {(p.msg, p.part): render(p.units, k)[0] for p, k in zip(pieces, masks)}
     return texts, [t for p, k in zip(pieces, masks) for t in yielded(p.units, k)]
 
