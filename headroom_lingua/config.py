@@ -61,13 +61,14 @@ class CompressionConfig:
             coarse sentence step runs first (``headroom_lingua.engine.sentences``): sentences,
             ranked by the mean score of their words, are admitted best first until they hold
             (1 + s) x the budget, and the word step cuts only within them. Small s keeps nearly
-            whole sentences, which a small target LLM reads better at low rates. Sentences that
-            hold protected facts (numbers, names, identifiers, who-does-what clauses) come first.
-        sentence_facts: what the sentence step does with the numbers (with their units) and the
-            who-does-what clauses of a sentence it leaves out: ``keep`` (the default) keeps them,
-            protected as in the word step; ``follow`` lets them go with their sentence, for
-            question-aware compression, where the question decides what matters. Names,
-            identifiers, labels and code always go with their sentence.
+            whole sentences, which a small target LLM reads better at low rates.
+        sentence_facts: how the sentence step treats protected facts. ``keep`` (the default):
+            sentences holding numbers, names, identifiers or who-does-what clauses rank before
+            the others, and a sentence left out keeps its numbers (with their units) and its
+            who-does-what clauses, protected as in the word step. ``follow``: sentences rank by
+            their scores alone and go whole, facts included; for question-aware scorers, whose
+            scores already say what the question needs. Names, identifiers, labels and code
+            always go with their sentence.
         scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
             as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """

@@ -86,8 +86,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "nearly whole sentences; 'off': words only (default: the model's setting, "
                         "off unless its folder sets one)")
     c.add_argument("--sentence-facts", choices=("keep", "follow"), default=None,
-                   help="numbers and who-does-what clauses of a sentence the sentence step leaves out: "
-                        "keep them (default) or let them go with it (question-aware use)")
+                   help="sentence step: rank sentences holding numbers, names or ids first and keep the "
+                        "numbers and owners' clauses of those left out (keep, default), or rank by score "
+                        "alone and drop sentences whole (follow: question-aware models)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")

@@ -109,10 +109,12 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     as in ``select``. ``costs``: per-piece additive estimates,
     when the caller has them (else ``unit_costs``). ``sentence_slack``: None, or the slack of
     the coarse sentence step run first (``engine.sentences``; the sentences of every piece
-    compete on the same keys as their units, those holding facts first: protected units of
-    priority ``numbers`` or higher). ``sentence_facts``: ``keep``: numbers and who-does-what
-    clauses stay protected in every sentence, ``follow``: only in admitted ones; other protected
-    units (names, identifiers, labels, code) only in admitted ones, ``force=`` items everywhere."""
+    compete on the same keys as their units). ``sentence_facts``: ``keep``: sentences holding
+    facts (protected units of priority ``numbers`` or higher) rank first, and numbers and
+    who-does-what clauses stay protected in every sentence; ``follow``: sentences rank by their
+    scores alone and every protected unit stays protected only in admitted sentences. Names,
+    identifiers, labels and code count only in admitted sentences either way; ``force=`` items
+    everywhere."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
@@ -134,11 +136,12 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     if sentence_slack is not None:  # protection holds within the admitted sentences, and as sentence_facts says
         ids = [sentence_ids(p) for p in pieces]
         offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
-        facts = protected & (priority >= PRIORITY["numbers"])  # numbers, names, ids, clauses; not labels or code
+        keep = sentence_facts == "keep"  # facts (numbers, names, ids, clauses; not labels or code) rank first
+        tier = protected & (priority >= PRIORITY["numbers"]) if keep else None
         key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
-                               cost, budget, sentence_slack, tier=facts)
+                               cost, budget, sentence_slack, tier=tier)
         stays = admitted | (priority >= FORCE)
-        if sentence_facts == "keep":  # as in the word step; names and ids (in most sentences of prose) follow
+        if keep:  # as in the word step; names and ids (in most sentences of prose) follow
             stays |= (priority == PRIORITY["numbers"]) | np.concatenate([p.linked for p in pieces] or [np.zeros(0, bool)])
         protected = protected & stays
 

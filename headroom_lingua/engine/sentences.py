@@ -4,13 +4,12 @@ At low rates a word-level cut of a short paragraph reads worse to a small target
 few whole sentences do. The coarse step ranks sentences by the mean score of their units (the
 same scorer's scores, so nothing more is run), admits them best first until their estimated
 tokens reach ``(1 + slack)`` x the budget, and ranks every unit of an admitted sentence above
-every unit of the others. A sentence that holds a fact the protectors mark (a number, a name,
-an identifier, a who-does-what clause: ``tier``) is ranked before every sentence that holds
-none, as the word step keeps those units before any word: a long line with one amount in it
-has a low mean score, and ranked by the mean alone it lost to short small-talk lines. What
-protection does in a sentence left out is ``engine.fit``'s to say (``sentence_facts``): by
-default its numbers and who-does-what clauses stay, as in the word step, and its names,
-identifiers, labels and code go with it. The word step (``select``) then drops the
+every unit of the others. Optionally (``tier``; ``engine.fit`` passes it unless
+``sentence_facts="follow"``) a sentence that holds a fact the protectors mark (a number, a name,
+an identifier, a who-does-what clause) is ranked before every sentence that holds none, as the
+word step keeps those units before any word: a long line with one amount in it has a low mean
+score, and ranked by the mean alone it lost to short small-talk lines. What protection does in a
+sentence left out is ``engine.fit``'s to say. The word step (``select``) then drops the
 lowest-scoring words of the admitted sentences until the text fits: ``slack=0`` keeps nearly
 whole sentences, a larger slack leaves more of the cut to the words.
 
