@@ -191,6 +191,10 @@ def test_sentence_slack_round_trips_and_old_configs_read_it_as_off():
 def test_sentence_facts_is_validated(bad):
     with pytest.raises(ConfigError, match="sentence_facts"):
         CompressionConfig(sentence_facts=bad)
+    units = segment("One. Two.")
+    counter = get_counter("cl100k")
+    with pytest.raises(ConfigError, match="sentence_facts"):
+        fit([units], [np.ones(len(units))], 2, counter, as_sent(units, counter), sentence_slack=0.0, sentence_facts=bad)
 
 
 def test_length_scorer_without_sentence_step_is_unchanged():

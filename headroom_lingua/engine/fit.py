@@ -118,6 +118,8 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
+    if sentence_facts not in ("keep", "follow"):
+        raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of ['keep', 'follow']")
     if weights is not None and not all(w > 0 for w in weights):
         raise ConfigError(f"piece weights must be positive, got {list(weights)}")
     for p, s in zip(pieces, scores):
@@ -134,16 +136,8 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     protected = np.concatenate([p.protected for p in pieces] or [np.zeros(0, bool)])
     priority = np.concatenate([p.priority for p in pieces] or [np.zeros(0, np.int8)])
     if sentence_slack is not None:  # protection holds within the admitted sentences, and as sentence_facts says
-        ids = [sentence_ids(p) for p in pieces]
-        offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
-        keep = sentence_facts == "keep"  # facts (numbers, names, ids, clauses; not labels or code) rank first
-        tier = protected & (priority >= PRIORITY["numbers"]) if keep else None
-        key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
-                               cost, budget, sentence_slack, tier=tier)
-        stays = admitted | (priority >= FORCE)
-        if keep:  # as in the word step; names and ids (in most sentences of prose) follow
-            stays |= (priority == PRIORITY["numbers"]) | np.concatenate([p.linked for p in pieces] or [np.zeros(0, bool)])
-        protected = protected & stays
+        key, protected = _sentences_first(pieces, key, cost, budget, protected, priority, sentence_slack,
+                                          sentence_facts == "keep")
 
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]
@@ -151,3 +145,21 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     keep, used = select(key, cost, protected, budget, count=lambda m: measure(split(m)), on_overflow=on_overflow,
                         protect_share=protect_share, priority=priority)
     return [p.with_needs(m) for p, m in zip(pieces, split(keep))], used  # as rendered and counted
+
+
+def _sentences_first(pieces: Sequence[Units], key: np.ndarray, cost: np.ndarray, budget: int,
+                     protected: np.ndarray, priority: np.ndarray, slack: float,
+                     keep: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The coarse sentence step of ``fit``: keys raised for the admitted sentences, and what stays
+    protected: the admitted sentences' protected units, ``force=`` items, and with ``keep`` the
+    numbers and who-does-what clauses of every sentence (``keep`` also ranks sentences holding
+    facts first: protected units of priority ``numbers`` or higher, not labels or code)."""
+    ids = [sentence_ids(p) for p in pieces]
+    offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
+    tier = protected & (priority >= PRIORITY["numbers"]) if keep else None
+    key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
+                           cost, budget, slack, tier=tier)
+    stays = admitted | (priority >= FORCE)
+    if keep:  # as in the word step; names and ids (in most sentences of prose) go with their sentence
+        stays |= (priority == PRIORITY["numbers"]) | np.concatenate([p.linked for p in pieces] or [np.zeros(0, bool)])
+    return key, protected & stays
