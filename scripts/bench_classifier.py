@@ -7,7 +7,8 @@ default (SmolLM2-135M), in one run, and print the ratio.
 Without ``--classifier`` the classifier is MiniLM-L6 with a fresh (random) two-label head: the same
 shape, hence the same cost, as a trained one. The prompt is the bundled sample transcript, repeated and
 cut to ``--tokens`` cl100k tokens; both compressors count the budget in cl100k. Model loading and one
-warm-up call are excluded; the figure is the median of ``--repeats`` calls.
+warm-up call are excluded; the figure is the median of ``--repeats`` calls. A classifier folder runs
+with its own pipeline settings (the shipped ones select sentences first), as users get it.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     from headroom_lingua import Compressor
-    from headroom_lingua.scorers.classifier.scorer import ClassifierScorer
 
     prompt = make_prompt(args.tokens)
     print(f"prompt: {args.tokens} cl100k tokens, {len(prompt)} chars; rate {args.rate}; "
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.classifier) if args.classifier else random_classifier(Path(tmp) / "minilm-random")
         t0 = time.perf_counter()
-        clf = Compressor(ClassifierScorer.from_pretrained(folder, device=args.device, dtype=args.dtype))
+        clf = Compressor.from_pretrained(str(folder), device=args.device, dtype=args.dtype, scorer="classifier")
         load_c = time.perf_counter() - t0
         t0 = time.perf_counter()
         ppl = Compressor.from_pretrained(args.scorer_model, device=args.device, dtype=args.dtype)
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         p_sec, p_res = timed(ppl, prompt, args.rate, args.repeats)
     label = args.classifier or "MiniLM-L6 (random head)"
     print(f"classifier  {label}: {c_sec:.3f} s per prompt (load {load_c:.1f} s), "
-          f"{c_res.compressed_tokens}/{c_res.budget} tokens")
+          f"{c_res.compressed_tokens}/{c_res.budget} tokens, sentence_slack {clf.config.sentence_slack}")
     print(f"perplexity  {args.scorer_model}: {p_sec:.3f} s per prompt (load {load_p:.1f} s), "
           f"{p_res.compressed_tokens}/{p_res.budget} tokens")
     print(f"ratio perplexity / classifier: {p_sec / c_sec:.2f}x")
