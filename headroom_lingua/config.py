@@ -25,7 +25,6 @@ from .serial import checked_fields
 
 CONFIG_VERSION = 5  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack;
 # 5: sentence_facts
-SENTENCE_FACTS = ("keep", "follow")
 OVERFLOW_POLICIES = ("yield", "raise", "drop")
 SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
 """Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
@@ -116,6 +115,8 @@ class CompressionConfig:
         slack = self.sentence_slack
         if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack < 100):
             raise ConfigError(f"sentence_slack must be None or a number in [0, 100), got {slack!r}")
+        from .engine.sentences import SENTENCE_FACTS
+
         if self.sentence_facts not in SENTENCE_FACTS:
             raise ConfigError(f"sentence_facts={self.sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
         if self.scorer_options:  # validated by the scorer's config, so errors come early
@@ -129,6 +130,22 @@ class CompressionConfig:
 
             return getattr(PerplexityConfig(**dict(self.__dict__.get("scorer_options", ()))), name)
         raise AttributeError(f"'CompressionConfig' object has no attribute {name!r}")
+
+    @property
+    def sentence_step(self) -> dict[str, Any]:
+        """The sentence step's settings as ``engine.fit`` takes them (``fit(..., **config.sentence_step)``)."""
+        return {"sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts}
+
+    def with_settings_of(self, scorer: Any, name: Any = None) -> "CompressionConfig":
+        """This config with a model's own pipeline settings on top (``Scorer.pipeline_defaults``:
+        a classifier folder's ``"pipeline"`` entry); ``name`` names the model in the error a bad
+        entry raises."""
+        settings = getattr(scorer, "pipeline_defaults", None) or {}
+        try:
+            return self.replace(**settings)
+        except (TypeError, ConfigError) as exc:
+            raise ConfigError(f"{name or getattr(scorer, 'model_name', 'the model')}: its pipeline settings "
+                              f"{settings!r} are not valid CompressionConfig fields: {exc}") from None
 
     def replace(self, **changes: Any) -> "CompressionConfig":
         """A copy with some fields changed (validated again)."""

@@ -53,12 +53,8 @@ class Backend:
         if scorer_config is None and config is not None and config.scorer_options:
             scorer_config = dict(config.scorer_options)  # deprecated: causal-LM settings on CompressionConfig
         loaded = load_scorer(name_or_path, scorer=scorer, device=device, dtype=dtype, config=scorer_config)
-        if config is None and getattr(loaded, "pipeline_defaults", None):  # the model's own settings, when none given
-            try:
-                config = CompressionConfig(**loaded.pipeline_defaults)
-            except (TypeError, ConfigError) as exc:
-                raise ConfigError(f"{name_or_path}: its pipeline settings {loaded.pipeline_defaults!r} are not "
-                                  f"valid CompressionConfig fields: {exc}") from None
+        if config is None:  # the model's own settings, when none are given
+            config = CompressionConfig().with_settings_of(loaded, name_or_path)
         return cls(loaded, config=config, tokenizer=tokenizer)
 
     def counter(self, tokenizer: Any = None) -> TokenCounter:

@@ -153,7 +153,7 @@ def _documents_method(spec: str, overrides: dict[str, Any], counter: TokenCounte
     pipeline, scorer_cfg, doc = _split_settings(spec, kind, overrides, doc_fields + ("model",))
     doc.pop("model", None)
     scorer = _model_scorer(kind, model, config.device, tuple(sorted(scorer_cfg.items())))
-    cfg = _with_model_settings(CompressionConfig(on_overflow="drop"), scorer).replace(**pipeline)
+    cfg = CompressionConfig(on_overflow="drop").with_settings_of(scorer).replace(**pipeline)
     return DocumentsMethod(spec, Compressor(scorer, config=cfg, tokenizer=counter), DocumentsConfig().replace(**doc))
 
 
@@ -219,12 +219,5 @@ def make_method(spec: str, counter: TokenCounter, config: Any) -> Method:
         scorer = RandomScorer(seed=config.seed)
     else:
         scorer = _scorer(name, scorer_cfg, config, extra.get("model"))
-    cfg = _with_model_settings(base, scorer).replace(**pipeline)
+    cfg = base.with_settings_of(scorer).replace(**pipeline)  # the model as users get it, the method's fields on top
     return ScorerMethod(spec, scorer, counter, cfg, question=bool(extra.get("question", True)))
-
-
-def _with_model_settings(base: CompressionConfig, scorer: Scorer) -> CompressionConfig:
-    """``base`` with the model's own pipeline settings (a classifier folder's ``"pipeline"``), so
-    that a method without settings measures the model as users get it; a method's own settings
-    go on top (``sentence_slack=null`` turns a folder's sentence step off)."""
-    return base.replace(**(getattr(scorer, "pipeline_defaults", None) or {}))

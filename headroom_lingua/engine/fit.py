@@ -37,7 +37,7 @@ from .protect import FORCE, PRIORITY
 from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
-from .sentences import coarse, sentence_ids
+from .sentences import SENTENCE_FACTS, coarse, sentence_ids
 
 Measure = Callable[[list[np.ndarray]], int]
 """The assembly rule: keep-masks of every piece -> tokens of the output they make."""
@@ -118,8 +118,8 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
-    if sentence_facts not in ("keep", "follow"):
-        raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of ['keep', 'follow']")
+    if sentence_facts not in SENTENCE_FACTS:
+        raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
     if weights is not None and not all(w > 0 for w in weights):
         raise ConfigError(f"piece weights must be positive, got {list(weights)}")
     for p, s in zip(pieces, scores):

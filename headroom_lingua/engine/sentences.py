@@ -41,6 +41,9 @@ import regex
 
 from .segment import Units
 
+SENTENCE_FACTS = ("keep", "follow")
+"""What the sentence step does with protected facts (``engine.fit``'s ``sentence_facts``)."""
+
 _BREAK = regex.compile(r"[.!?…]+[\"'”’)\]]*[^\S\n]+(?=[^\s\p{Ll}])|[^\S\n]*\n\s*")
 
 

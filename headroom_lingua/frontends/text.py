@@ -67,7 +67,7 @@ def _finish(backend: Backend, plan: _Plan, scores: np.ndarray, counter: TokenCou
     [keep], used = fit([units], [prioritised(units, scores)], plan.budget, counter, as_sent(units, counter, plan.table),
                        on_overflow=backend.config.on_overflow, protect_share=backend.config.protect_share,
                        costs=[unit_costs(units, counter, plan.token_starts)],
-                       sentence_slack=backend.config.sentence_slack, sentence_facts=backend.config.sentence_facts)
+                       **backend.config.sentence_step)
     text, spans = render(units, keep)
     explainer = functools.partial(explain_units, units, scores, keep, backend.config.protect, force)
     return make_result(text, plan.original, used, spans, 0.0, plan.budget, counter.name,

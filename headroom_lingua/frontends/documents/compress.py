@@ -235,8 +235,7 @@ def _fit(job: Job, kept: list[int], units: dict[int, Units], scores: dict[int, n
             masks, used = fit(pieces, given, budget, job.counter, joined(pieces, job.counter, assemble),
                               weights=weights, on_overflow="raise" if len(active) > 1 else last,
                               protect_share=job.backend.config.protect_share,
-                              sentence_slack=job.backend.config.sentence_slack,
-                              sentence_facts=job.backend.config.sentence_facts)
+                              **job.backend.config.sentence_step)
         except BudgetError:
             active.pop()
             continue

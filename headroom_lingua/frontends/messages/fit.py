@@ -61,10 +61,8 @@ def _fit_soft(own: list[Piece], room: int, counter: Any, compression: Any = None
     alone is over, that protected text is kept (the overspend goes to the running account)."""
     try:
         units = [p.units for p in own]
-        steps = {} if compression is None else {"sentence_slack": compression.sentence_slack,
-                                                "sentence_facts": compression.sentence_facts}
         masks, _ = fit(units, [p.scores for p in own], room, counter, summed(units, counter), on_overflow="raise",
-                       **steps)
+                       **({} if compression is None else compression.sentence_step))
         return masks
     except BudgetError:
         return [p.units.protected.copy() for p in own]
@@ -86,7 +84,7 @@ def global_texts(msgs: list[Msg], pieces: list[Piece], room: int, cfg: MessagesC
     else:
         masks, _ = fit(units, [p.scores for p in pieces], room, counter, summed(units, counter), weights=weights,
                        on_overflow=compression.on_overflow, protect_share=compression.protect_share,
-                       sentence_slack=compression.sentence_slack, sentence_facts=compression.sentence_facts)
+                       **compression.sentence_step)
     texts = {(p.msg, p.part): render(p.units, k)[0] for p, k in zip(pieces, masks)}
     return texts, [t for p, k in zip(pieces, masks) for t in yielded(p.units, k)]
 
