@@ -101,6 +101,11 @@ def test_end_to_end_writes_every_output(tmp_path, data_file):
             assert r["budget"] == int(r["rate"] * r["original_tokens"])
         assert r["compressed_prompt"].endswith(f"Question: {QUESTIONS[int(r['id'][1:])]}\nAnswer:")
         assert set(r["scores"]) == {"f1", "em"}
+        context = r["compressed_prompt"].split("Context:\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+        answer = FACTS[int(r["id"][1:])][0]
+        assert r["answer_kept"] == (f" {answer.lower()} " in f" {' '.join(context.lower().replace('.', ' ').split())} ")
+    assert all(r["answer_kept"] for r in records if r["method"] == "none")
+    assert not all(r["answer_kept"] for r in records)  # some cut lost the answer: the column can tell
     rows = read_summary(out)
     cells = {(r["method"], float(r["rate"]), r["metric"]) for r in rows}
     assert ("none", 1.0, "f1") in cells and ("fake", 0.25, "em") in cells and len(rows) == 2 * 7
@@ -108,7 +113,10 @@ def test_end_to_end_writes_every_output(tmp_path, data_file):
     assert float(none_f1["retention"]) == 1.0 and int(none_f1["n"]) == 5
     assert float(none_f1["ci_low"]) <= float(none_f1["mean"]) <= float(none_f1["ci_high"])
     md = (out / "summary.md").read_text()
-    assert "## jsonl" in md and "| fake | 0.25 |" in md and "Δ vs truncate" in md
+    assert "## jsonl" in md and "| fake | 0.25 |" in md and "Δ vs truncate" in md and "answer kept" in md
+    for row in rows:
+        cell = [r for r in records if r["method"] == row["method"] and float(r["rate"]) == float(row["rate"])]
+        assert float(row["answer_kept"]) == pytest.approx(sum(r["answer_kept"] for r in cell) / len(cell))
     saved = json.loads((out / "config.json").read_text())
     assert EvalConfig.load(out / "config.json") == make_config(tmp_path, data_file)
     assert saved["run"]["torch"]

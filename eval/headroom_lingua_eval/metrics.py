@@ -37,6 +37,17 @@ def normalize_answer(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
+def answer_kept(context: str, answers: Sequence[str]) -> bool:
+    """Whether one of ``answers`` survives in ``context`` word for word (after SQuAD normalisation):
+    a compression that dropped every form of the answer leaves the target nothing to copy.
+
+    >>> answer_kept("In 1066, the Normans...", ["The Normans"]), answer_kept("In 10660", ["1066"])
+    (True, False)
+    """
+    text = f" {normalize_answer(context)} "
+    return any(f" {a} " in text for a in map(normalize_answer, answers) if a)
+
+
 def _as_list(gold: str | Sequence[str]) -> list[str]:
     golds = [gold] if isinstance(gold, str) else list(gold)
     if not golds:

@@ -27,7 +27,7 @@ from .suites import get_suite
 FIELDS = ["suite", "method", "rate", "metric", "n", "n_errors", "mean", "ci_low", "ci_high", "retention",
           "diff_vs_none", "diff_vs_none_low", "diff_vs_none_high", "p_vs_none", "reference", "diff_vs_ref",
           "diff_vs_ref_low", "diff_vs_ref_high", "p_vs_ref", "achieved_rate", "ratio",
-          "original_tokens", "compressed_tokens", "over_budget", "compress_seconds"]
+          "original_tokens", "compressed_tokens", "over_budget", "compress_seconds", "answer_kept"]
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -76,7 +76,8 @@ def _row(config: EvalConfig, suite: str, method: str, rate: float, metric: str, 
                ratio=orig / comp if comp else math.inf,
                original_tokens=orig / len(recs), compressed_tokens=comp / len(recs),
                over_budget=_mean([float(r["compressed_tokens"] > r["budget"]) for r in recs.values()]),
-               compress_seconds=_mean([r["compress_seconds"] for r in recs.values()]))
+               compress_seconds=_mean([r["compress_seconds"] for r in recs.values()]),
+               answer_kept=_mean([float(r["answer_kept"]) for r in recs.values() if "answer_kept" in r]))
     if method != "none":
         test, common = _paired(recs, none, metric, config)
         if test is not None:
@@ -128,8 +129,9 @@ def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
         n = max((r["n"] for r in suite_rows if r["method"] == "none"), default=0)
         lines += [f"## {suite_name}", "", f"{suite.description}; {n} examples.", ""]
         ref = f" | Δ vs {config.reference}" if config.reference else ""
+        kept = " answer kept |" if suite.extractive else ""
         head = (f"| method | rate | achieved | ratio | {main} [95% CI] | "
-                + "".join(f"{m} | " for m in others) + f"retention | Δ vs none{ref} | over budget | compress s | n |")
+                + "".join(f"{m} | " for m in others) + f"retention | Δ vs none{ref} |{kept} over budget | compress s | n |")
         lines += [head, "|" + "---|" * (head.count("|") - 1)]
         for r in (r for r in suite_rows if r["metric"] == main):
             extra = [x for x in suite_rows if x["method"] == r["method"] and x["rate"] == r["rate"]]
@@ -139,6 +141,8 @@ def markdown(config: EvalConfig, rows: Sequence[dict]) -> str:
             cells += [_fmt(r["retention"]), _delta(r, "vs_none")]
             if config.reference:
                 cells.append(_delta(r, "vs_ref"))
+            if suite.extractive:
+                cells.append(_fmt(r["answer_kept"], 2))
             cells += [_fmt(r["over_budget"], 2), _fmt(r["compress_seconds"], 2), f"{r['n']}"
                       + (f" ({r['n_errors']} failed)" if r["n_errors"] else "")]
             lines.append("| " + " | ".join(cells) + " |")

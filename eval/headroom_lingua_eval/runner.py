@@ -32,7 +32,7 @@ from .cache import AnswerCache, default_cache_dir
 from .config import EvalConfig
 from .method_base import Method
 from .methods import make_method
-from .metrics import score_answer
+from .metrics import answer_kept, score_answer
 from .plan import Key, plan
 from .suites import Example, Suite, get_suite
 from .targets import Target, make_target
@@ -174,6 +174,8 @@ def finish_record(rec: dict[str, Any], comp: Any, messages: list[dict[str, str]]
         "prompt": suite.messages(example, example.context)[-1]["content"],
         "compressed_prompt": messages[-1]["content"],
     })
+    if suite.extractive and example.answers:
+        rec["answer_kept"] = answer_kept(comp.text, example.answers)
     return rec
 
 

@@ -37,7 +37,9 @@ class Suite:
     """A named loader plus how its prompts are built and scored.
 
     ``metrics[0]`` is the headline metric. With ``reference_from_none`` the gold answer of every
-    method is the target's answer to the uncompressed prompt (``none``), e.g. for summaries.
+    method is the target's answer to the uncompressed prompt (``none``), e.g. for summaries. With
+    ``extractive`` the gold answers are spans of the context, and each record says whether the
+    compressed context still holds one (``answer_kept``, the report's "answer kept" column).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Suite:
     max_new_tokens: int
     stop: tuple[str, ...] = ()
     reference_from_none: bool = False
+    extractive: bool = False
 
     def load(self, config: Any) -> list[Example]:
         """The examples this suite evaluates under ``config`` (its per-suite limit applied)."""

@@ -198,11 +198,12 @@ def load_jsonl(config: Any) -> list[Example]:
 
 SUITES: dict[str, Suite] = {
     "squad": Suite("squad", "SQuAD v2 dev, answerable questions; context = the paragraph",
-                   load_squad, QA_TEMPLATE, ("f1", "em"), 32),
+                   load_squad, QA_TEMPLATE, ("f1", "em"), 32, extractive=True),
     "squad-odd": Suite("squad-odd", "squad drawn from the odd-numbered articles only: held apart from "
-                       "models trained on the even ones", load_squad_odd, QA_TEMPLATE, ("f1", "em"), 32),
+                       "models trained on the even ones", load_squad_odd, QA_TEMPLATE, ("f1", "em"), 32,
+                       extractive=True),
     "squad-multidoc": Suite("squad-multidoc", "the SQuAD paragraph among 9 shuffled distractor paragraphs",
-                            load_squad_multidoc, QA_TEMPLATE, ("f1", "em"), 32),
+                            load_squad_multidoc, QA_TEMPLATE, ("f1", "em"), 32, extractive=True),
     "gsm8k-cot": Suite("gsm8k-cot", "GSM8K test; the 8-shot chain-of-thought demonstrations are compressed",
                        load_gsm8k_cot, COT_TEMPLATE, ("accuracy",), 256, stop=("\nQ:",)),
     "transcript-summary": Suite("transcript-summary", "chitchat conversations; ROUGE-L of the summary "
@@ -215,7 +216,7 @@ SUITES: dict[str, Suite] = {
                            reference_from_none=True),
     "chat-history": CHAT_SUITE,
     "jsonl": Suite("jsonl", "your own {context|documents, question, answers} records (--jsonl FILE)",
-                   load_jsonl, QA_TEMPLATE, ("f1", "em"), 64),
+                   load_jsonl, QA_TEMPLATE, ("f1", "em"), 64, extractive=True),
 }
 
 
