@@ -73,22 +73,25 @@ def test_squad_suites():
     assert SUITES["squad-multidoc"].load(EvalConfig(out="o", limit=4, seed=0, distractors=2))[0].documents.__len__() == 3
 
 
+def _squad_script():
+    """scripts/squad_to_jsonl.py as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "squad_to_jsonl", Path(__file__).resolve().parents[1] / "scripts" / "squad_to_jsonl.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 @needs("long_context_eval")
 def test_squad_odd_is_held_apart_from_the_training_script(tmp_path):
     """squad-odd draws only from odd-numbered articles; scripts/squad_to_jsonl.py writes only even ones."""
-    import importlib.util as iu
-    import json
-
     from headroom_lingua_eval.suites import _squad_questions
 
     rows, data = _squad_questions()
     odd_ids = {qa["id"] for a, _, qa, _ in rows if a % 2 == 1}
     examples = SUITES["squad-odd"].load(EvalConfig(out="o", suites=("squad-odd",), limit=60, seed=0))
     assert len(examples) == 60 and {e.id for e in examples} <= odd_ids
-    spec = iu.spec_from_file_location("squad_to_jsonl", Path(__file__).resolve().parents[1] / "scripts"
-                                      / "squad_to_jsonl.py")
-    script = iu.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _squad_script()
     out = tmp_path / "even.jsonl"
     script.main(["--out", str(out)])
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
@@ -100,12 +103,9 @@ def test_squad_odd_is_held_apart_from_the_training_script(tmp_path):
 
 
 def test_squad_answer_spans_merge_overlaps():
-    import importlib.util as iu
-
-    spec = iu.spec_from_file_location("squad_to_jsonl", Path(__file__).resolve().parents[1] / "scripts"
-                                      / "squad_to_jsonl.py")
-    script = iu.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    with pytest.raises(ConfigError, match="articles must be"):
+        SUITES["squad"].loader(EvalConfig(out="o"), articles="even")
+    script = _squad_script()
     text = "In 1066 the Normans under William took England."
     para = {"context": text, "qas": [
         {"is_impossible": False, "answers": [{"text": "William", "answer_start": 26},

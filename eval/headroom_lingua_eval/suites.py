@@ -56,6 +56,8 @@ def _answers(qa: dict) -> tuple[str, ...]:
 def load_squad(config: Any, articles: str = "all") -> list[Example]:
     """One example per answerable question; ``articles="odd"`` draws from odd-numbered articles only
     (the even ones are what ``scripts/squad_to_jsonl.py`` may write as training data)."""
+    if articles not in ("all", "odd"):
+        raise ConfigError(f"articles must be 'all' or 'odd', got {articles!r}")
     rows, _ = _squad_questions()
     if articles == "odd":
         rows = [row for row in rows if row[0] % 2 == 1]
