@@ -5,6 +5,9 @@ package first on PYTHONPATH), or ``messages`` against ``truncate-turns`` at one 
     python scripts/chat_history_paired.py A=RUN:METHOD@RATE B=RUN:METHOD@RATE [...] \
         --pairs A-B [...] [--planted] [--by-kind] [--resamples 10000] [--seed 0]
 
+RUN is a run folder, or several joined by ``+`` to pool the draws of runs made with different
+``--seed`` values (e.g. ``squad_s0+squad_s1``): an example drawn by more than one counts once.
+
 Each pair reports the mean of A and of B, the mean paired difference A - B with its 95% percentile
 bootstrap interval and a two-sided paired bootstrap p-value (``headroom_lingua_eval.stats.
 paired_bootstrap``: example indices resampled, ``resamples`` times, seeded), on the examples both
@@ -27,9 +30,11 @@ from pathlib import Path
 
 
 def load(run: str) -> dict[tuple[str, str, float], dict]:
-    """(id, method, rate) -> record: the latest success, else the latest failure (as the runner merges)."""
+    """(id, method, rate) -> record: the latest success, else the latest failure (as the runner merges).
+    ``run``: one run folder, or several joined by ``+`` (their records pooled, later folders
+    last; an example drawn by two runs counts once)."""
     out: dict[tuple[str, str, float], dict] = {}
-    for path in sorted((Path(run) / "records").glob("*.jsonl")):
+    for path in [p for folder in run.split("+") for p in sorted((Path(folder) / "records").glob("*.jsonl"))]:
         for line in path.read_text("utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)

@@ -281,3 +281,31 @@ def test_per_suite_limits(tmp_path, data_file):
         make_config(tmp_path, data_file, suite_limits={"squad": 3})
     with pytest.raises(ConfigError, match="positive int"):
         make_config(tmp_path, data_file, suite_limits={"jsonl": 0})
+
+
+def test_paired_script_pools_runs_of_different_seeds(tmp_path, data_file, monkeypatch, capsys):
+    """scripts/chat_history_paired.py with RUN_A+RUN_B pairs every example either run drew, once."""
+    import importlib.util
+    import sys
+
+    from headroom_lingua.cli import main
+
+    drawn = []
+    for seed in (0, 1):
+        out = tmp_path / f"s{seed}"
+        assert main(["eval", "--suite", "jsonl", "--jsonl", str(data_file), "--target", "stub", "--methods", "none",
+                     "truncate", "random", "--rates", "0.5", "--limit", "4", "--seed", str(seed), "--out", str(out),
+                     "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "100", "--no-progress"],
+                    io.StringIO(), io.StringIO()) == 0
+        drawn.append({r["id"] for r in load_records(out).values() if r["method"] == "truncate"})
+    assert drawn[0] != drawn[1] and drawn[0] & drawn[1]  # the two draws overlap, and differ
+    spec = importlib.util.spec_from_file_location(
+        "chat_history_paired", Path(__file__).resolve().parents[1] / "scripts" / "chat_history_paired.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    pooled = f"{tmp_path / 's0'}+{tmp_path / 's1'}"
+    monkeypatch.setattr(sys, "argv", ["x", f"A={pooled}:truncate@0.5", f"B={pooled}:random@0.5", "--pairs", "A-B",
+                                      "--resamples", "100"])
+    assert script.main() == 0
+    row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| A (truncate@0.5)")]
+    assert len(row) == 1 and row[0].split("|")[6].strip() == str(len(drawn[0] | drawn[1]))
