@@ -23,8 +23,8 @@ from typing import Any
 from .errors import ConfigError
 from .serial import checked_fields
 
-CONFIG_VERSION = 5  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack;
-# 5: sentence_facts
+CONFIG_VERSION = 6  # 3: on_overflow defaults to 'yield' (a version 1-2 file without it reads 'raise'); 4: sentence_slack;
+# 5: sentence_facts; 6: sentence_cut
 OVERFLOW_POLICIES = ("yield", "raise", "drop")
 SCORER_FIELDS = ("reduction", "window", "overlap", "iterative", "segment_tokens", "batch_size")
 """Causal-LM settings that ``CompressionConfig`` took before version 2; still accepted (with a
@@ -68,6 +68,10 @@ class CompressionConfig:
             their scores alone and go whole, facts included; for question-aware scorers, whose
             scores already say what the question needs. Names, identifiers, labels and code
             always go with their sentence.
+        sentence_cut: where the word step cuts after the sentence step. ``spread`` (the default):
+            the lowest-scoring words of every admitted sentence. ``last``: sentences fill the
+            budget best first and only the last one reached loses words, so the others stay whole
+            (what ``minilm-questions`` uses: the sentence its question needs is read intact).
         scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
             as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """
@@ -77,11 +81,12 @@ class CompressionConfig:
     protect_share: float
     sentence_slack: float | None
     sentence_facts: str
+    sentence_cut: str
     scorer_options: tuple[tuple[str, Any], ...]
 
     def __init__(self, protect: Any = None, on_overflow: str = "yield", protect_share: float = 1.0,
-                 sentence_slack: float | None = None, sentence_facts: str = "keep", scorer_options: Any = (),
-                 **legacy: Any):
+                 sentence_slack: float | None = None, sentence_facts: str = "keep", sentence_cut: str = "spread",
+                 scorer_options: Any = (), **legacy: Any):
         unknown = sorted(set(legacy) - set(SCORER_FIELDS))
         if unknown:
             raise TypeError(f"CompressionConfig got unexpected field(s) {unknown}")
@@ -96,6 +101,7 @@ class CompressionConfig:
         set_(self, "protect_share", protect_share)
         set_(self, "sentence_slack", sentence_slack)
         set_(self, "sentence_facts", sentence_facts)
+        set_(self, "sentence_cut", sentence_cut)
         set_(self, "scorer_options", tuple(sorted(options.items())))
         self._validate()
 
@@ -115,10 +121,12 @@ class CompressionConfig:
         slack = self.sentence_slack
         if slack is not None and (isinstance(slack, bool) or not isinstance(slack, (int, float)) or not 0 <= slack < 100):
             raise ConfigError(f"sentence_slack must be None or a number in [0, 100), got {slack!r}")
-        from .engine.sentences import SENTENCE_FACTS
+        from .engine.sentences import SENTENCE_CUTS, SENTENCE_FACTS
 
         if self.sentence_facts not in SENTENCE_FACTS:
             raise ConfigError(f"sentence_facts={self.sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
+        if self.sentence_cut not in SENTENCE_CUTS:
+            raise ConfigError(f"sentence_cut={self.sentence_cut!r} is not one of {list(SENTENCE_CUTS)}")
         if self.scorer_options:  # validated by the scorer's config, so errors come early
             from .scorers.perplexity.config import PerplexityConfig
 
@@ -134,7 +142,8 @@ class CompressionConfig:
     @property
     def sentence_step(self) -> dict[str, Any]:
         """The sentence step's settings as ``engine.fit`` takes them (``fit(..., **config.sentence_step)``)."""
-        return {"sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts}
+        return {"sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
+                "sentence_cut": self.sentence_cut}
 
     def with_settings_of(self, scorer: Any, name: Any = None) -> "CompressionConfig":
         """This config with a model's own pipeline settings on top (``Scorer.pipeline_defaults``:
@@ -151,7 +160,7 @@ class CompressionConfig:
         """A copy with some fields changed (validated again)."""
         fields = {"protect": self.protect, "on_overflow": self.on_overflow, "protect_share": self.protect_share,
                   "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
-                  "scorer_options": self.scorer_options}
+                  "sentence_cut": self.sentence_cut, "scorer_options": self.scorer_options}
         legacy = {k: changes.pop(k) for k in list(changes) if k in SCORER_FIELDS}
         fields.update(changes)
         if legacy:
@@ -160,7 +169,8 @@ class CompressionConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts}
+                "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
+                "sentence_cut": self.sentence_cut}
         if self.scorer_options:
             data["scorer_options"] = dict(self.scorer_options)
         return {"version": CONFIG_VERSION, **data}
@@ -174,7 +184,8 @@ class CompressionConfig:
         if data.get("version") == 2:  # the default was 'raise' then
             data["version"] = CONFIG_VERSION
             data.setdefault("on_overflow", "raise")
-        if data.get("version") in (3, 4):  # 4 added sentence_slack (off when absent), 5 sentence_facts
+        if data.get("version") in (3, 4, 5):  # 4 added sentence_slack (off when absent), 5 sentence_facts,
+            # 6 sentence_cut (each at its default when absent)
             data["version"] = CONFIG_VERSION
         data = checked_fields(cls, data, CONFIG_VERSION)
         if "protect" in data:

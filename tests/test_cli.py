@@ -52,6 +52,18 @@ def test_sentence_slack_flag_reaches_the_config(tiny_model_dir, tmp_path):
     assert a["text"] != b["text"]  # protected numbers of the sentences left out go with them
 
 
+def test_sentence_cut_flag_reaches_the_config(tiny_model_dir):
+    import argparse
+
+    from headroom_lingua.cli.common import compressor
+
+    args = argparse.Namespace(model=str(tiny_model_dir), sentence_slack=0.0, sentence_cut="last")
+    assert compressor(args).config.sentence_cut == "last"
+    with pytest.raises(SystemExit) as exc:  # argparse: usage error, exit status 2
+        run(["compress", "--rate", "0.5", "--sentence-cut", "first"])
+    assert exc.value.code == 2
+
+
 def test_show_colours_dropped_text():
     shown = show("keep drop keep", [(0, 4), (10, 14)])
     assert shown == f"keep {DIM_RED}drop\033[0m keep"

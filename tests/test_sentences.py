@@ -207,3 +207,46 @@ def test_length_scorer_without_sentence_step_is_unchanged():
     off = Compressor(LengthScorer(), config=CompressionConfig(sentence_slack=None), tokenizer="cl100k").compress(
         DOC, rate=0.5)
     assert base.text == off.text
+
+
+def test_coarse_cut_last_orders_units_by_sentence_first():
+    ids = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    keys = np.array([1.0, 1.0, 9.0, 1.5, 5.0, 5.0, 0.0, 2.0])  # sentence means 1, 5.25, 5, 1
+    spread, admitted = coarse(keys, ids, np.ones(8), budget=3, slack=0.0)
+    last, admitted_last = coarse(keys, ids, np.ones(8), budget=3, slack=0.0, cut="last")
+    assert admitted_last.tolist() == admitted.tolist() == [False, False, True, True, True, True, False, False]
+    assert np.argsort(-spread, kind="stable")[:3].tolist() == [2, 4, 5]  # spread: the best words of both
+    assert np.argsort(-last, kind="stable").tolist() == [2, 3, 4, 5, 0, 1, 7, 6]  # sentence by sentence
+    assert last[admitted_last].min() > last[~admitted_last].max()
+
+
+# four sentences; the length scorer ranks the second and third first; the budget holds about one
+# and a half of them
+CUT = ("Alpha beta gamma delta. Tremendous extraordinary magnificent wonderful comprehensive. "
+       "Remarkable substantial considerable exceptional significant. Tiny bits here now.")
+
+
+def test_sentence_cut_last_keeps_the_best_sentences_whole_and_cuts_only_the_last_reached():
+    counter = get_counter("cl100k")
+    kept = {}
+    for cut in ("spread", "last"):
+        cfg = CompressionConfig(sentence_slack=0.0, sentence_facts="follow", sentence_cut=cut)
+        r = Compressor(LengthScorer(), config=cfg, tokenizer="cl100k").compress(CUT, target_tokens=14)
+        assert counter.count(r.text) == r.compressed_tokens <= 14 and is_subsequence(r.text, CUT)
+        kept[cut] = r.text
+    whole = [s for s in ("Tremendous extraordinary magnificent wonderful comprehensive.",
+                         "Remarkable substantial considerable exceptional significant.") if s in kept["last"]]
+    assert len(whole) == 1  # the best sentence intact, the next one cut
+    assert not any(s in kept["spread"] for s in whole)  # spread took words from both
+
+
+def test_sentence_cut_is_validated_and_round_trips():
+    with pytest.raises(ConfigError, match="sentence_cut"):
+        CompressionConfig(sentence_cut="first")
+    units = segment("One. Two.")
+    counter = get_counter("cl100k")
+    with pytest.raises(ConfigError, match="sentence_cut"):
+        fit([units], [np.ones(len(units))], 2, counter, as_sent(units, counter), sentence_slack=0.0, sentence_cut="x")
+    cfg = CompressionConfig(sentence_slack=0.0, sentence_cut="last")
+    assert CompressionConfig.from_dict(cfg.to_dict()) == cfg and cfg.sentence_step["sentence_cut"] == "last"
+    assert CompressionConfig.from_dict({"version": 5, "sentence_slack": 0.0}).sentence_cut == "spread"

@@ -48,7 +48,7 @@ from .method_base import BASELINE_CONFIG, Compressed, Method, NoCompression, bud
 from .suites import Example
 
 PEERS = ("llmlingua", "longllmlingua")
-PIPELINE_FIELDS = ("protect", "on_overflow", "protect_share", "sentence_slack", "sentence_facts")
+PIPELINE_FIELDS = ("protect", "on_overflow", "protect_share", "sentence_slack", "sentence_facts", "sentence_cut")
 
 
 class ScorerMethod(Method):

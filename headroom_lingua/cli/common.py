@@ -63,7 +63,7 @@ def compressor(args: argparse.Namespace) -> Any:
     if unknown:
         raise HeadroomLinguaError(f"--no-protect: unknown protector(s) {unknown}; choose from {list(config.protect)}")
     changes = {"protect": tuple(p for p in config.protect if p not in dropped)}
-    for name in ("on_overflow", "protect_share", "sentence_slack", "sentence_facts"):
+    for name in ("on_overflow", "protect_share", "sentence_slack", "sentence_facts", "sentence_cut"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     if changes.get("sentence_slack") == "off":

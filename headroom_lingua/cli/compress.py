@@ -89,6 +89,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="sentence step: rank sentences holding numbers, names or ids first and keep the "
                         "numbers and owners' clauses of those left out (keep, default), or rank by score "
                         "alone and drop sentences whole (follow: question-aware models)")
+    c.add_argument("--sentence-cut", choices=("spread", "last"), default=None,
+                   help="sentence step: where the word step cuts: the weakest words of every admitted "
+                        "sentence (spread, default), or only the last sentence reached, the best ones "
+                        "staying whole (last: what minilm-questions uses)")
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")

@@ -37,7 +37,7 @@ from .protect import FORCE, PRIORITY
 from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
-from .sentences import SENTENCE_FACTS, coarse, sentence_ids
+from .sentences import SENTENCE_CUTS, SENTENCE_FACTS, coarse, sentence_ids
 
 Measure = Callable[[list[np.ndarray]], int]
 """The assembly rule: keep-masks of every piece -> tokens of the output they make."""
@@ -101,7 +101,8 @@ def yielded(units: Units, keep: np.ndarray, width: int = 40) -> list[str]:
 def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, counter: TokenCounter,
         measure: Measure, weights: Sequence[float] | None = None, on_overflow: str = "raise",
         protect_share: float = 1.0, costs: Sequence[np.ndarray] | None = None,
-        sentence_slack: float | None = None, sentence_facts: str = "keep") -> tuple[list[np.ndarray], int]:
+        sentence_slack: float | None = None, sentence_facts: str = "keep",
+        sentence_cut: str = "spread") -> tuple[list[np.ndarray], int]:
     """One keep-mask per piece, jointly the most top-ranked units whose assembled output
     (``measure(masks)``) fits ``budget``, and that count. Protected units are kept; when they
     alone exceed the budget, ``BudgetError`` (``on_overflow="raise"``), they become droppable
@@ -114,12 +115,16 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     who-does-what clauses stay protected in every sentence; ``follow``: sentences rank by their
     scores alone and every protected unit stays protected only in admitted sentences. Names,
     identifiers, labels and code count only in admitted sentences either way; ``force=`` items
-    everywhere."""
+    everywhere. ``sentence_cut``: ``spread``: the word step cuts the lowest-scoring words of every
+    admitted sentence; ``last``: sentences fill the budget best first and only the last one
+    reached loses words (``engine.sentences``)."""
     if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
         raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
                          f"{'no' if weights is None else len(weights)} weights; they must match")
     if sentence_facts not in SENTENCE_FACTS:
         raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
+    if sentence_cut not in SENTENCE_CUTS:
+        raise ConfigError(f"sentence_cut={sentence_cut!r} is not one of {list(SENTENCE_CUTS)}")
     if weights is not None and not all(w > 0 for w in weights):
         raise ConfigError(f"piece weights must be positive, got {list(weights)}")
     for p, s in zip(pieces, scores):
@@ -137,7 +142,7 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     priority = np.concatenate([p.priority for p in pieces] or [np.zeros(0, np.int8)])
     if sentence_slack is not None:  # protection holds within the admitted sentences, and as sentence_facts says
         key, protected = _sentences_first(pieces, key, cost, budget, protected, priority, sentence_slack,
-                                          sentence_facts == "keep")
+                                          sentence_facts == "keep", sentence_cut)
 
     def split(mask: np.ndarray) -> list[np.ndarray]:
         return [mask[bounds[i]:bounds[i + 1]] for i in range(len(pieces))]
@@ -149,7 +154,7 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
 
 def _sentences_first(pieces: Sequence[Units], key: np.ndarray, cost: np.ndarray, budget: int,
                      protected: np.ndarray, priority: np.ndarray, slack: float,
-                     keep: bool) -> tuple[np.ndarray, np.ndarray]:
+                     keep: bool, cut: str = "spread") -> tuple[np.ndarray, np.ndarray]:
     """The coarse sentence step of ``fit``: keys raised for the admitted sentences, and what stays
     protected: the admitted sentences' protected units, ``force=`` items, and with ``keep`` the
     numbers and who-does-what clauses of every sentence (``keep`` also ranks sentences holding
@@ -158,7 +163,7 @@ def _sentences_first(pieces: Sequence[Units], key: np.ndarray, cost: np.ndarray,
     offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
     tier = protected & (priority >= PRIORITY["numbers"]) if keep else None
     key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
-                           cost, budget, slack, tier=tier)
+                           cost, budget, slack, tier=tier, cut=cut)
     stays = admitted | (priority >= FORCE)
     if keep:  # as in the word step; names and ids (in most sentences of prose) go with their sentence
         stays |= (priority == PRIORITY["numbers"]) | np.concatenate([p.linked for p in pieces] or [np.zeros(0, bool)])

@@ -11,7 +11,11 @@ word step keeps those units before any word: a long line with one amount in it h
 score, and ranked by the mean alone it lost to short small-talk lines. What protection does in a
 sentence left out is ``engine.fit``'s to say. The word step (``select``) then drops the
 lowest-scoring words of the admitted sentences until the text fits: ``slack=0`` keeps nearly
-whole sentences, a larger slack leaves more of the cut to the words.
+whole sentences, a larger slack leaves more of the cut to the words. That is ``cut="spread"``: the
+words the budget has no room for are taken from every admitted sentence. With ``cut="last"`` every
+unit of a better-ranked sentence outranks every unit of a worse one, so sentences are filled best
+first and only the last one reached loses words (its lowest-scoring ones); the others stay whole.
+The slack then only says where protection holds (``engine.fit``).
 
 A sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets included) followed by
 whitespace and a character that is not a lowercase letter, and at every line break: a line of a
@@ -28,6 +32,11 @@ Example:
     ['It', 'purred', '.']
     >>> bool(keys[admitted].min() > keys[~admitted].max())
     True
+    >>> words = [u.text[s:e] for s, e in zip(u.starts, u.ends)]
+    >>> scores = np.array([1., 1, 1, 1, 5, 2.5, 5, 4, 3])  # the best 4 units fill a budget of 4
+    >>> [sorted(words[i] for i in np.argsort(-coarse(scores, sentence_ids(u), np.ones(9), 4, 0.0, cut=c)[0])[:4])
+    ...  for c in ("spread", "last")]
+    [['.', 'Dogs', 'It', 'bark'], ['.', 'Dogs', 'It', 'purred']]
     >>> keys, admitted = coarse(np.array([1., 1, 1, 1, 5, 5, 5, 2, 2]), sentence_ids(u), np.ones(9), 3, 0.0,
     ...                         tier=np.array([0, 1, 0, 0, 0, 0, 0, 0, 0]))  # "cat" is a fact to keep
     >>> [u.text[s:e] for s, e, a in zip(u.starts, u.ends, admitted) if a]
@@ -43,6 +52,8 @@ from .segment import Units
 
 SENTENCE_FACTS = ("keep", "follow")
 """What the sentence step does with protected facts (``engine.fit``'s ``sentence_facts``)."""
+SENTENCE_CUTS = ("spread", "last")
+"""Where the word step cuts after the sentence step (``engine.fit``'s ``sentence_cut``)."""
 
 _BREAK = regex.compile(r"[.!?…]+[\"'”’)\]]*[^\S\n]+(?=[^\s\p{Ll}])|[^\S\n]*\n\s*")
 
@@ -57,13 +68,15 @@ def sentence_ids(units: Units) -> np.ndarray:
 
 
 def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
-           slack: float, tier: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+           slack: float, tier: np.ndarray | None = None, cut: str = "spread") -> tuple[np.ndarray, np.ndarray]:
     """(keys raised so that every unit of an admitted sentence outranks every other unit, the
     (n_units,) bool mask of those units). Sentences (``ids``, one per unit) are admitted by
     descending tier (a sentence's is the highest ``tier`` of its units; none given: all 0), then
     descending mean key, then text order, until their summed ``costs`` (additive token
     estimates) reach ``(1 + slack) * budget``; the sentence that crosses that line is admitted
-    too. Within each of the two groups (admitted or not) the units keep their order."""
+    too. ``cut="spread"``: within each of the two groups (admitted or not) the units keep their
+    order. ``cut="last"``: the keys follow that sentence order first (every unit of a sentence
+    outranks every unit of the sentences after it) and the units' own keys within a sentence."""
     keys = np.asarray(keys, dtype=np.float64)
     if not len(keys):
         return keys, np.zeros(0, dtype=bool)
@@ -81,4 +94,8 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     admitted[order[:int(np.searchsorted(filled, (1.0 + slack) * budget, side="left")) + 1]] = True
     span = (clean.max() - low + 1.0) if finite.any() else 1.0
     inside = admitted[ids]
+    if cut == "last":
+        place = np.empty(n)
+        place[order] = np.arange(n)
+        return clean + span * (n - place[ids]), inside
     return np.where(inside, clean + span, keys), inside
