@@ -80,19 +80,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--protect-share", type=float, default=1.0, metavar="S",
                    help="largest share of the budget protected spans take for sure; the rest compete on "
                         "their scores (default 1: all protected spans kept)")
-    c.add_argument("--sentence-slack", type=_slack, default=None, metavar="S",
-                   help="select sentences first (those holding numbers, names or ids, then the best mean "
-                        "score, until they hold (1 + S) x the budget), then words within them; 0 keeps "
-                        "nearly whole sentences; 'off': words only (default: the model's setting, "
-                        "off unless its folder sets one)")
-    c.add_argument("--sentence-facts", choices=("keep", "follow"), default=None,
-                   help="sentence step: rank sentences holding numbers, names or ids first and keep the "
-                        "numbers and owners' clauses of those left out (keep, default), or rank by score "
-                        "alone and drop sentences whole (follow: question-aware models)")
-    c.add_argument("--sentence-cut", choices=("spread", "last"), default=None,
-                   help="sentence step: where the word step cuts: the weakest words of every admitted "
-                        "sentence (spread, default), or only the last sentence reached, the best ones "
-                        "staying whole (last: what minilm-questions uses)")
+    _add_sentence_arguments(c)
     out = c.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result's fields as JSON")
     out.add_argument("--show", action="store_true", help="show kept and dropped text in colour")
@@ -109,6 +97,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "than G below the best one's, even when the budget has room (question perplexity: nats per "
                    "question token; 0.8 measured well for QA with a small target)")
     c.set_defaults(func=run)
+
+
+def _add_sentence_arguments(c: argparse.ArgumentParser) -> None:
+    """The sentence step's flags (``CompressionConfig.sentence_slack``, ``_facts``, ``_cut``)."""
+    c.add_argument("--sentence-slack", type=_slack, default=None, metavar="S",
+                   help="select sentences first (those holding numbers, names or ids, then the best mean "
+                        "score, until they hold (1 + S) x the budget), then words within them; 0 keeps "
+                        "nearly whole sentences; 'off': words only (default: the model's setting, "
+                        "off unless its folder sets one)")
+    c.add_argument("--sentence-facts", choices=("keep", "follow"), default=None,
+                   help="sentence step: rank sentences holding numbers, names or ids first and keep the "
+                        "numbers and owners' clauses of those left out (keep, default), or rank by score "
+                        "alone and drop sentences whole (follow: question-aware models)")
+    c.add_argument("--sentence-cut", choices=("spread", "last"), default=None,
+                   help="sentence step: where the word step cuts: the weakest words of every admitted "
+                        "sentence (spread, default), or only the last sentence reached, the best ones "
+                        "staying whole (last: what minilm-questions uses)")
 
 
 def _wants_documents(args: argparse.Namespace) -> bool:

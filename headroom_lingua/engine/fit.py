@@ -118,18 +118,7 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     everywhere. ``sentence_cut``: ``spread``: the word step cuts the lowest-scoring words of every
     admitted sentence; ``last``: sentences fill the budget best first and only the last one
     reached loses words (``engine.sentences``)."""
-    if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
-        raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
-                         f"{'no' if weights is None else len(weights)} weights; they must match")
-    if sentence_facts not in SENTENCE_FACTS:
-        raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
-    if sentence_cut not in SENTENCE_CUTS:
-        raise ConfigError(f"sentence_cut={sentence_cut!r} is not one of {list(SENTENCE_CUTS)}")
-    if weights is not None and not all(w > 0 for w in weights):
-        raise ConfigError(f"piece weights must be positive, got {list(weights)}")
-    for p, s in zip(pieces, scores):
-        if np.shape(s) != (len(p),):
-            raise ValueError(f"a scorer returned {np.shape(s)} scores for a piece of {len(p)} units")
+    _check(pieces, scores, weights, sentence_facts, sentence_cut)
     bounds = np.cumsum([0] + [len(p) for p in pieces])
     if weights is None:
         key = np.concatenate([np.asarray(s, dtype=np.float64) for s in scores] or [np.zeros(0)])
@@ -150,6 +139,24 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     keep, used = select(key, cost, protected, budget, count=lambda m: measure(split(m)), on_overflow=on_overflow,
                         protect_share=protect_share, priority=priority)
     return [p.with_needs(m) for p, m in zip(pieces, split(keep))], used  # as rendered and counted
+
+
+def _check(pieces: Sequence[Units], scores: Sequence[np.ndarray], weights: Sequence[float] | None,
+           sentence_facts: str, sentence_cut: str) -> None:
+    """``fit``'s arguments: one score array per piece, of the piece's length; positive weights;
+    known sentence settings."""
+    if len(scores) != len(pieces) or (weights is not None and len(weights) != len(pieces)):
+        raise ValueError(f"got {len(pieces)} pieces, {len(scores)} score arrays and "
+                         f"{'no' if weights is None else len(weights)} weights; they must match")
+    if sentence_facts not in SENTENCE_FACTS:
+        raise ConfigError(f"sentence_facts={sentence_facts!r} is not one of {list(SENTENCE_FACTS)}")
+    if sentence_cut not in SENTENCE_CUTS:
+        raise ConfigError(f"sentence_cut={sentence_cut!r} is not one of {list(SENTENCE_CUTS)}")
+    if weights is not None and not all(w > 0 for w in weights):
+        raise ConfigError(f"piece weights must be positive, got {list(weights)}")
+    for p, s in zip(pieces, scores):
+        if np.shape(s) != (len(p),):
+            raise ValueError(f"a scorer returned {np.shape(s)} scores for a piece of {len(p)} units")
 
 
 def _sentences_first(pieces: Sequence[Units], key: np.ndarray, cost: np.ndarray, budget: int,
