@@ -13,4 +13,4 @@ mkdir -p runs/questions
 .venv/bin/python scripts/hotpotqa_to_jsonl.py --out runs/questions/hotpotqa_train.jsonl --limit 800
 .venv/bin/headroom-lingua train --config training/configs/minilm-questions.yaml --output runs/questions/minilm-questions
 .venv/bin/python scripts/ship_classifier.py runs/questions/minilm-questions/model minilm-questions \
-  --pipeline '{"sentence_slack": 0.0, "sentence_facts": "follow"}'  # chosen in docs/results/classifiers.md, section 6
+  --pipeline '{"sentence_slack": 0.0, "sentence_facts": "follow", "sentence_cut": "last"}'  # docs/results/classifiers.md, sections 6 and 8

@@ -260,7 +260,8 @@ def test_the_shipped_question_aware_classifier_reads_the_question():
     scorer = compressor.scorer
     assert isinstance(scorer, ClassifierScorer) and scorer.reads_questions is True
     assert scorer.causal_lm() is None
-    assert (compressor.config.sentence_slack, compressor.config.sentence_facts) == (0.0, "follow")
+    config = compressor.config
+    assert (config.sentence_slack, config.sentence_facts, config.sentence_cut) == (0.0, "follow", "last")
     text = ("The museum opened in 1893 in Vienna. Its first director was Anna Berger, a painter. "
             "The building was designed by Otto Lang and finished in 1891 after six years of work.")
     units = segment(text)
