@@ -150,13 +150,14 @@ def test_sentence_step_meets_the_budget_and_keeps_a_subsequence(text):
         return
     budget = max(1, original // 3)
     scores = (units.ends - units.starts).astype(np.float64)
-    [keep], used = fit([units], [scores], budget, counter, as_sent(units, counter), on_overflow="drop",
-                       sentence_slack=0.2)
     from headroom_lingua.engine.render import render
 
-    out = render(units, keep)[0]
-    assert used == counter.count(out) <= budget
-    assert is_subsequence(out, text)
+    for cut in ("spread", "last"):
+        [keep], used = fit([units], [scores], budget, counter, as_sent(units, counter), on_overflow="drop",
+                           sentence_slack=0.2, sentence_cut=cut)
+        out = render(units, keep)[0]
+        assert used == counter.count(out) <= budget
+        assert is_subsequence(out, text)
 
 
 def test_sentence_step_applies_to_documents_and_messages_too():
