@@ -217,8 +217,9 @@ def test_coarse_cut_last_orders_units_by_sentence_first():
     last, admitted_last = coarse(keys, ids, np.ones(8), budget=3, slack=0.0, cut="last")
     assert admitted_last.tolist() == admitted.tolist() == [False, False, True, True, True, True, False, False]
     assert np.argsort(-spread, kind="stable")[:3].tolist() == [2, 4, 5]  # spread: the best words of both
-    assert np.argsort(-last, kind="stable").tolist() == [2, 3, 4, 5, 0, 1, 7, 6]  # sentence by sentence
+    assert np.argsort(-last, kind="stable").tolist() == [2, 3, 4, 5, 7, 0, 1, 6]  # admitted: sentence by sentence
     assert last[admitted_last].min() > last[~admitted_last].max()
+    assert np.array_equal(last[~admitted_last], keys[~admitted_last])  # the rest as with spread (yield order)
 
 
 # four sentences; the length scorer ranks the second and third first; the budget holds about one

@@ -13,8 +13,9 @@ sentence left out is ``engine.fit``'s to say. The word step (``select``) then dr
 lowest-scoring words of the admitted sentences until the text fits: ``slack=0`` keeps nearly
 whole sentences, a larger slack leaves more of the cut to the words. That is ``cut="spread"``: the
 words the budget has no room for are taken from every admitted sentence. With ``cut="last"`` every
-unit of a better-ranked sentence outranks every unit of a worse one, so sentences are filled best
-first and only the last one reached loses words (its lowest-scoring ones); the others stay whole.
+unit of a better-ranked admitted sentence outranks every unit of a worse one, so sentences are
+filled best first and only the last one reached loses words (its lowest-scoring ones); the others
+stay whole.
 The slack then only says where protection holds (``engine.fit``).
 
 A sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets included) followed by
@@ -75,8 +76,10 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     descending mean key, then text order, until their summed ``costs`` (additive token
     estimates) reach ``(1 + slack) * budget``; the sentence that crosses that line is admitted
     too. ``cut="spread"``: within each of the two groups (admitted or not) the units keep their
-    order. ``cut="last"``: the keys follow that sentence order first (every unit of a sentence
-    outranks every unit of the sentences after it) and the units' own keys within a sentence."""
+    order. ``cut="last"``: among the admitted sentences the keys follow their admission order
+    (every unit of one outranks every unit of those admitted after it), the units' own keys
+    within a sentence; the units left out keep their keys, as with ``spread`` (so protected
+    units that must give way do so in the same order)."""
     keys = np.asarray(keys, dtype=np.float64)
     if not len(keys):
         return keys, np.zeros(0, dtype=bool)
@@ -94,8 +97,8 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     admitted[order[:int(np.searchsorted(filled, (1.0 + slack) * budget, side="left")) + 1]] = True
     span = (clean.max() - low + 1.0) if finite.any() else 1.0
     inside = admitted[ids]
-    if cut == "last":
-        place = np.empty(n)
+    if cut == "last":  # admitted sentences in their admission order; the others as with "spread"
+        place = np.full(n, n, dtype=np.float64)
         place[order] = np.arange(n)
-        return clean + span * (n - place[ids]), inside
+        return np.where(inside, clean + span * (n + 1 - place[ids]), keys), inside
     return np.where(inside, clean + span, keys), inside
