@@ -15,4 +15,4 @@ for phase in base summary compressed merge; do
 done
 .venv/bin/headroom-lingua train --config training/configs/minilm-transcripts.yaml --output runs/default/minilm-transcripts
 .venv/bin/python scripts/ship_classifier.py runs/default/minilm-transcripts/model minilm-transcripts \
-  --pipeline '{"sentence_slack": 0.0, "sentence_facts": "keep"}'  # chosen in docs/results/classifiers.md, section 6
+  --pipeline '{"sentence_slack": 0.0, "sentence_facts": "keep", "sentence_cut": "auto"}'  # docs/results/classifiers.md, sections 6 and 8

@@ -252,3 +252,19 @@ def test_sentence_cut_is_validated_and_round_trips():
     cfg = CompressionConfig(sentence_slack=0.0, sentence_cut="last")
     assert CompressionConfig.from_dict(cfg.to_dict()) == cfg and cfg.sentence_step["sentence_cut"] == "last"
     assert CompressionConfig.from_dict({"version": 5, "sentence_slack": 0.0}).sentence_cut == "spread"
+
+
+def test_auto_cut_is_spread_for_lines_and_last_for_prose():
+    from headroom_lingua.engine.sentences import cut_for
+
+    transcript = "Ann: hi all\nBob: the total is 4,200 EUR\nCy: thanks. Bye\n"
+    assert cut_for([transcript]) == "spread"  # three line breaks, one full stop
+    assert cut_for([CUT]) == "last" and cut_for(["one line, no break"]) == "last"
+    assert cut_for(["A. B.", "C\nD\nE\nF"]) == "spread"  # pieces are counted together
+    counter = get_counter("cl100k")
+    for text, same_as in ((CUT, "last"), (transcript * 3, "spread")):
+        out = {}
+        for cut in ("auto", same_as):
+            cfg = CompressionConfig(sentence_slack=0.0, sentence_facts="follow", sentence_cut=cut)
+            out[cut] = Compressor(LengthScorer(), config=cfg, tokenizer=counter).compress(text, rate=0.4).text
+        assert out["auto"] == out[same_as]

@@ -229,7 +229,8 @@ def test_the_shipped_default_classifier_loads_and_holds_the_budget():
     compressor = Compressor.from_pretrained("minilm-transcripts", device="cpu")
     assert isinstance(compressor.scorer, ClassifierScorer) and compressor.scorer.classifier_config.threshold
     assert compressor.scorer.reads_questions is False  # trained on transcripts alone
-    assert (compressor.config.sentence_slack, compressor.config.sentence_facts) == (0.0, "keep")  # its folder's
+    config = compressor.config  # its folder's
+    assert (config.sentence_slack, config.sentence_facts, config.sentence_cut) == (0.0, "keep", "auto")
     text = ("Alice: hi everyone, thanks for joining so early, I know it is a busy week for all of us.\n"
             "Bob: no problem at all, happy to be here, I just grabbed a coffee so I am ready to go.\n"
             "Alice: great, so the main thing today is that the migration moved to Friday, and the budget "

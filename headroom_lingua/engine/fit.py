@@ -37,7 +37,7 @@ from .protect import FORCE, PRIORITY
 from .render import count_rendered, render
 from .segment import Units
 from .select import ranking, select
-from .sentences import SENTENCE_CUTS, SENTENCE_FACTS, coarse, sentence_ids
+from .sentences import SENTENCE_CUTS, SENTENCE_FACTS, coarse, cut_for, sentence_ids
 
 Measure = Callable[[list[np.ndarray]], int]
 """The assembly rule: keep-masks of every piece -> tokens of the output they make."""
@@ -117,7 +117,8 @@ def fit(pieces: Sequence[Units], scores: Sequence[np.ndarray], budget: int, coun
     identifiers, labels and code count only in admitted sentences either way; ``force=`` items
     everywhere. ``sentence_cut``: ``spread``: the word step cuts the lowest-scoring words of every
     admitted sentence; ``last``: sentences fill the budget best first and only the last one
-    reached loses words (``engine.sentences``)."""
+    reached loses words; ``auto``: ``spread`` for line-structured text, ``last`` for prose
+    (``engine.sentences``)."""
     _check(pieces, scores, weights, sentence_facts, sentence_cut)
     bounds = np.cumsum([0] + [len(p) for p in pieces])
     if weights is None:
@@ -169,6 +170,7 @@ def _sentences_first(pieces: Sequence[Units], key: np.ndarray, cost: np.ndarray,
     ids = [sentence_ids(p) for p in pieces]
     offsets = np.cumsum([0] + [int(i.max()) + 1 if len(i) else 0 for i in ids])
     tier = protected & (priority >= PRIORITY["numbers"]) if keep else None
+    cut = cut_for([p.text for p in pieces]) if cut == "auto" else cut
     key, admitted = coarse(key, np.concatenate([i + o for i, o in zip(ids, offsets)] or [np.zeros(0, np.int64)]),
                            cost, budget, slack, tier=tier, cut=cut)
     stays = admitted | (priority >= FORCE)

@@ -53,8 +53,9 @@ from .segment import Units
 
 SENTENCE_FACTS = ("keep", "follow")
 """What the sentence step does with protected facts (``engine.fit``'s ``sentence_facts``)."""
-SENTENCE_CUTS = ("spread", "last")
-"""Where the word step cuts after the sentence step (``engine.fit``'s ``sentence_cut``)."""
+SENTENCE_CUTS = ("spread", "last", "auto")
+"""Where the word step cuts after the sentence step (``engine.fit``'s ``sentence_cut``); ``auto``:
+``spread`` for line-structured text, ``last`` for prose (``cut_for``)."""
 
 _BREAK = regex.compile(r"[.!?…]+[\"'”’)\]]*[^\S\n]+(?=[^\s\p{Ll}])|[^\S\n]*\n\s*")
 
@@ -66,6 +67,20 @@ def sentence_ids(units: Units) -> np.ndarray:
     ends = np.fromiter((m.end() for m in _BREAK.finditer(units.text)), dtype=np.int64)
     ids = np.searchsorted(ends, units.starts, side="right")  # breaks ending at or before the unit's start
     return np.unique(ids, return_inverse=True)[1].astype(np.int64)  # renumbered 0..k-1 without gaps
+
+
+def cut_for(texts: list[str]) -> str:
+    """``auto``'s choice for these texts: ``spread`` when at least as many sentences end at a line
+    break as at punctuation (a transcript, a chat, a list: each line a turn of its own), else
+    ``last`` (prose, whose sentences read best whole)."""
+    lines = prose = 0
+    for text in texts:
+        for m in _BREAK.finditer(text):
+            if "\n" in m.group():
+                lines += 1
+            else:
+                prose += 1
+    return "spread" if lines and lines >= prose else "last"
 
 
 def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
