@@ -72,6 +72,9 @@ class CompressionConfig:
             the lowest-scoring words of every admitted sentence. ``last``: sentences fill the
             budget best first and only the last one reached loses words, so the others stay whole
             (what ``minilm-questions`` uses: the sentence its question needs is read intact).
+            ``auto``: ``spread`` for line-structured text (a transcript, a chat: at least as many
+            sentences end at a line break as at punctuation), ``last`` for prose (what
+            ``minilm-transcripts`` uses).
         scorer_options: deprecated causal-LM settings passed here (``window=``, ``iterative=``, ...)
             as sorted ``(name, value)`` pairs; pass a ``PerplexityConfig`` instead.
     """

@@ -110,10 +110,11 @@ def _add_sentence_arguments(c: argparse.ArgumentParser) -> None:
                    help="sentence step: rank sentences holding numbers, names or ids first and keep the "
                         "numbers and owners' clauses of those left out (keep, default), or rank by score "
                         "alone and drop sentences whole (follow: question-aware models)")
-    c.add_argument("--sentence-cut", choices=("spread", "last"), default=None,
+    c.add_argument("--sentence-cut", choices=("spread", "last", "auto"), default=None,
                    help="sentence step: where the word step cuts: the weakest words of every admitted "
-                        "sentence (spread, default), or only the last sentence reached, the best ones "
-                        "staying whole (last: what minilm-questions uses)")
+                        "sentence (spread, default), only the last sentence reached, the best ones "
+                        "staying whole (last: minilm-questions), or spread for line-structured text "
+                        "and last for prose (auto: minilm-transcripts)")
 
 
 def _wants_documents(args: argparse.Namespace) -> bool:
