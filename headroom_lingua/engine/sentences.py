@@ -15,8 +15,8 @@ whole sentences, a larger slack leaves more of the cut to the words. That is ``c
 words the budget has no room for are taken from every admitted sentence. With ``cut="last"`` every
 unit of a better-ranked admitted sentence outranks every unit of a worse one, so sentences are
 filled best first and only the last one reached loses words (its lowest-scoring ones); the others
-stay whole.
-The slack then only says where protection holds (``engine.fit``).
+stay whole, and the slack only says where protection holds (``engine.fit``). ``engine.fit`` turns
+``cut="auto"`` into one of the two by the text's kind (``cut_for``): lines or prose.
 
 A sentence ends at ``.``, ``!``, ``?`` or ``…`` (closing quotes and brackets included) followed by
 whitespace and a character that is not a lowercase letter, and at every line break: a line of a
@@ -94,7 +94,7 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     order. ``cut="last"``: among the admitted sentences the keys follow their admission order
     (every unit of one outranks every unit of those admitted after it), the units' own keys
     within a sentence; the units left out keep their keys, as with ``spread`` (so protected
-    units that must give way do so in the same order)."""
+    units that must give way do so in the same order). ``auto`` is ``engine.fit``'s to resolve."""
     keys = np.asarray(keys, dtype=np.float64)
     if not len(keys):
         return keys, np.zeros(0, dtype=bool)
@@ -112,6 +112,8 @@ def coarse(keys: np.ndarray, ids: np.ndarray, costs: np.ndarray, budget: int,
     admitted[order[:int(np.searchsorted(filled, (1.0 + slack) * budget, side="left")) + 1]] = True
     span = (clean.max() - low + 1.0) if finite.any() else 1.0
     inside = admitted[ids]
+    if cut not in ("spread", "last"):
+        raise ValueError(f"coarse takes cut='spread' or 'last', got {cut!r} (fit resolves 'auto')")
     if cut == "last":  # admitted sentences in their admission order; the others as with "spread"
         place = np.full(n, n, dtype=np.float64)
         place[order] = np.arange(n)
