@@ -161,21 +161,23 @@ class CompressionConfig:
 
     def replace(self, **changes: Any) -> "CompressionConfig":
         """A copy with some fields changed (validated again)."""
-        fields = {"protect": self.protect, "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                  "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
-                  "sentence_cut": self.sentence_cut, "scorer_options": self.scorer_options}
+        fields = self._fields()
         legacy = {k: changes.pop(k) for k in list(changes) if k in SCORER_FIELDS}
         fields.update(changes)
         if legacy:
             fields["scorer_options"] = tuple({**dict(self.scorer_options), **legacy}.items())
         return CompressionConfig(**fields)
 
+    def _fields(self) -> dict[str, Any]:
+        """Every field by name, as the constructor takes them."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     def to_dict(self) -> dict[str, Any]:
-        data = {"protect": list(self.protect), "on_overflow": self.on_overflow, "protect_share": self.protect_share,
-                "sentence_slack": self.sentence_slack, "sentence_facts": self.sentence_facts,
-                "sentence_cut": self.sentence_cut}
-        if self.scorer_options:
-            data["scorer_options"] = dict(self.scorer_options)
+        data = self._fields()
+        data["protect"] = list(self.protect)
+        options = data.pop("scorer_options")
+        if options:
+            data["scorer_options"] = dict(options)
         return {"version": CONFIG_VERSION, **data}
 
     @classmethod

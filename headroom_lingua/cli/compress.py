@@ -106,11 +106,13 @@ def _add_sentence_arguments(c: argparse.ArgumentParser) -> None:
                         "score, until they hold (1 + S) x the budget), then words within them; 0 keeps "
                         "nearly whole sentences; 'off': words only (default: the model's setting, "
                         "off unless its folder sets one)")
-    c.add_argument("--sentence-facts", choices=("keep", "follow"), default=None,
+    from ..engine.sentences import SENTENCE_CUTS, SENTENCE_FACTS
+
+    c.add_argument("--sentence-facts", choices=SENTENCE_FACTS, default=None,
                    help="sentence step: rank sentences holding numbers, names or ids first and keep the "
                         "numbers and owners' clauses of those left out (keep, default), or rank by score "
                         "alone and drop sentences whole (follow: question-aware models)")
-    c.add_argument("--sentence-cut", choices=("spread", "last", "auto"), default=None,
+    c.add_argument("--sentence-cut", choices=SENTENCE_CUTS, default=None,
                    help="sentence step: where the word step cuts: the weakest words of every admitted "
                         "sentence (spread, default), only the last sentence reached, the best ones "
                         "staying whole (last: minilm-questions), or spread for line-structured text "
